@@ -25,7 +25,3 @@ public sealed partial class CpuBackend
     public void SwiGluBackward(Tensor dgate, Tensor dup, Tensor dy, Tensor gate, Tensor up) => throw new NotImplementedException();
     public void DistillLoss(Tensor loss, Tensor? dStudent, Tensor studentLogits, Tensor teacherLogits, float beta, float gradScale) => throw new NotImplementedException();
 }
-public sealed partial class CpuBackend
-{
-    public void Matmul(Tensor c, Tensor a, Tensor b, bool transA, bool transB, float alpha, float beta) => throw new NotImplementedException();
-}
