@@ -11,8 +11,7 @@ namespace Gkd.Native.Training.Generation;
 public sealed class GenerationConfig
 {
     /// <summary>Stands in for a missing generation_config.json: every field takes its default.</summary>
-    private static readonly JsonConfig Absent =
-        new(JsonSerializer.Deserialize<JsonElement>("{}"), "(no generation_config.json)");
+    private static readonly JsonConfig Absent = new(JsonElement.Parse("{}"), "(no generation_config.json)");
 
     /// <summary>Tokens that end a sequence (Qwen2-Instruct: [151645, 151643]); empty when neither file names one.</summary>
     public IReadOnlyList<int> EosTokenIds { get; init; } = [];
