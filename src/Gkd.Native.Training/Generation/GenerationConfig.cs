@@ -62,12 +62,13 @@ public sealed class GenerationConfig
             TopK = g.OptionalInt("top_k") ?? 50,
             MaxNewTokens = g.OptionalInt("max_new_tokens"),
         };
-        if (!(config.Temperature > 0))
-            throw g.Error("temperature", $"is {config.Temperature}; it must be positive");
-        if (!(config.TopP > 0 && config.TopP <= 1))
-            throw g.Error("top_p", $"is {config.TopP}; it must be in (0, 1]");
-        if (config.TopK < 0)
-            throw g.Error("top_k", $"is {config.TopK}; it must be 0 (off) or positive");
+        // Like transformers, the sampling fields only have to make sense when sampling is on.
+        if (config.DoSample && !(config.Temperature > 0))
+            throw g.Error("temperature", $"is {config.Temperature}; it must be positive when do_sample is true");
+        if (config.DoSample && !(config.TopP > 0 && config.TopP <= 1))
+            throw g.Error("top_p", $"is {config.TopP}; it must be in (0, 1] when do_sample is true");
+        if (config.DoSample && config.TopK < 0)
+            throw g.Error("top_k", $"is {config.TopK}; it must be 0 (off) or positive when do_sample is true");
         if (config.MaxNewTokens is <= 0)
             throw g.Error("max_new_tokens", $"is {config.MaxNewTokens}; it must be positive");
         return config;

@@ -58,16 +58,23 @@ public class GenerationConfigTests
         Assert.That((g.EosTokenIds, g.Temperature), Is.EqualTo((new[] { 1, 2 }, 0.9)));
     }
 
-    [TestCase("temperature", 0.0, "it must be positive")]
-    [TestCase("top_p", 1.5, "it must be in (0, 1]")]
-    [TestCase("top_k", -1.0, "it must be 0 (off) or positive")]
+    [TestCase("temperature", 0.0, "it must be positive when do_sample is true")]
+    [TestCase("top_p", 1.5, "it must be in (0, 1] when do_sample is true")]
+    [TestCase("top_k", -1.0, "it must be 0 (off) or positive when do_sample is true")]
     [TestCase("max_new_tokens", 0.0, "it must be positive")]
     public void Refuses_out_of_range_values(string field, double value, string message)
     {
         JsonNode node = field is "top_k" or "max_new_tokens" ? JsonValue.Create((int)value) : JsonValue.Create(value);
-        var dir = ModelDir(new JsonObject(), new JsonObject { [field] = node });
+        var dir = ModelDir(new JsonObject(), new JsonObject { ["do_sample"] = true, [field] = node });
         var e = Assert.Throws<InvalidDataException>(() => GenerationConfig.Load(dir))!;
         Assert.That(e.Message, Does.StartWith($"{Path.Combine(dir, "generation_config.json")}: field '{field}'").And.Contain(message));
+    }
+
+    [Test]
+    public void Greedy_configs_may_carry_unused_sampling_values()
+    {
+        var g = GenerationConfig.Load(ModelDir(new JsonObject(), new JsonObject { ["do_sample"] = false, ["temperature"] = 0.0 }));
+        Assert.That((g.DoSample, g.Temperature), Is.EqualTo((false, 0.0)));
     }
 
     [Test]
