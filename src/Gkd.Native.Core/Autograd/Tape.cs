@@ -28,11 +28,16 @@ public sealed class Tape : IDisposable
     public bool NeedsGrad(Tensor a, Tensor b) => _recording && (a.RequiresGrad || b.RequiresGrad);
     public bool NeedsGrad(Tensor a, Tensor b, Tensor c) => _recording && (a.RequiresGrad || b.RequiresGrad || c.RequiresGrad);
 
-    /// <summary>The backward of one recorded op: dOutput is the gradient of its output, saved what it retained.</summary>
+    /// <summary>
+    /// The backward of one recorded op: dOutput is the gradient of its output, saved what it retained. A closure
+    /// reads data only through saved; it may capture its input handles to reach their gradients (via
+    /// <see cref="GradOf"/>), which stay valid after the caller disposed them.
+    /// </summary>
     public delegate void BackwardFn(Tensor dOutput, Tensor[] saved);
 
     /// <summary>
-    /// Records one op. The output becomes a non-leaf tensor that requires a gradient; each saved tensor is retained
+    /// Records one op. The output becomes a non-leaf tensor that requires a gradient (the node keeps its handle for
+    /// the gradient only, not its memory: an output backward needs must be saved too); each saved tensor is retained
     /// through a <see cref="Tensor.Share"/>d handle so the caller may dispose its own. The backward receives the
     /// output's gradient and those handles in the order given, and accumulates into <see cref="GradOf"/> of the
     /// inputs that require one.
@@ -44,7 +49,7 @@ public sealed class Tape : IDisposable
         output.IsLeaf = false;
         var retained = new Tensor[saved.Length];
         for (var i = 0; i < saved.Length; i++) retained[i] = saved[i].Share();
-        _nodes.Add(new Node(op, output.Share(), retained, backward));
+        _nodes.Add(new Node(op, output, retained, backward));
     }
 
     /// <summary>The gradient buffer of t, allocated as zeros on first use; backward closures accumulate into it.</summary>
@@ -88,7 +93,6 @@ public sealed class Tape : IDisposable
         {
             Output.Grad?.Dispose();
             Output.Grad = null;
-            Output.Dispose();
             foreach (var s in Saved) s.Dispose();
         }
     }

@@ -41,6 +41,15 @@ public readonly struct Shape : IEquatable<Shape>
         }
     }
 
+    /// <summary>This shape with the last axis replaced: (…, C) → (…, cols).</summary>
+    public Shape WithCols(int cols)
+    {
+        var dims = Dims.ToArray();
+        if (dims.Length == 0) return new Shape(cols);
+        dims[^1] = cols;
+        return new Shape(dims);
+    }
+
     public bool Equals(Shape other) => Dims.SequenceEqual(other.Dims);
     public override bool Equals(object? obj) => obj is Shape s && Equals(s);
     public override int GetHashCode()
