@@ -1,5 +1,5 @@
-using Gkd.Native.Cli.Commands;
 using Gkd.Native.Cli;
+using Gkd.Native.Cli.Commands;
 using NUnit.Framework;
 
 namespace Gkd.Native.Tests.Cli;
