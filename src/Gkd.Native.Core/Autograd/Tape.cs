@@ -80,9 +80,10 @@ public sealed class Tape : IDisposable
         }
     }
 
-    /// <summary>Releases everything still retained (a forward whose backward never ran).</summary>
+    /// <summary>Releases everything still retained (a forward whose backward never ran). A no-op for <see cref="NoGrad"/>.</summary>
     public void Dispose()
     {
+        if (!_recording) return;
         foreach (var node in _nodes) node.Release();
         _nodes.Clear();
     }

@@ -1,5 +1,6 @@
 using Gkd.Native.Core.Autograd;
 using Gkd.Native.Core.Backends;
+using Gkd.Native.Core.IO;
 using Gkd.Native.Core.Tensors;
 
 namespace Gkd.Native.Training.Model;
@@ -31,16 +32,65 @@ public sealed class Qwen2Model : IDisposable
     public bool GradientCheckpointing { get; set; }
 
     /// <summary>Builds the model from named weights (transformers' key names); load throws for a missing key.</summary>
-    public static Qwen2Model FromWeights(Qwen2Config config, IBackend backend, Func<string, Tensor> load)
+    public static Qwen2Model FromWeights(Qwen2Config config, IBackend backend, Func<string, Tensor> loadAny)
     {
+        Tensor load(string key)
+        {
+            var t = loadAny(key);
+            var want = ExpectedShape(config, key);
+            if (t.Shape == want) return t;
+            t.Dispose();
+            throw new InvalidDataException($"weight {key} is {t.Shape}, but config.json implies {want}");
+        }
+
         var embed = load("model.embed_tokens.weight");
-        if (embed.Shape != new Shape(config.VocabSize, config.HiddenSize))
-            throw new InvalidDataException($"model.embed_tokens.weight is {embed.Shape}, config says ({config.VocabSize}, {config.HiddenSize})");
         var layers = new Qwen2DecoderLayer[config.NumHiddenLayers];
         for (var i = 0; i < layers.Length; i++) layers[i] = new Qwen2DecoderLayer(config, i, load);
         var norm = load("model.norm.weight");
         var head = config.TieWordEmbeddings ? embed.Share() : load("lm_head.weight");
         return new Qwen2Model(config, backend, embed, layers, norm, head);
+    }
+
+    /// <summary>
+    /// Opens a Hugging Face checkpoint directory. Matrices stay in the file's dtype (the backend's GEMM reads them
+    /// as they are); vectors (norm weights, biases) are converted to the activation dtype.
+    /// </summary>
+    public static Qwen2Model Load(HfCheckpoint checkpoint, IBackend backend)
+    {
+        var config = Qwen2Config.FromCheckpoint(checkpoint);
+        return FromWeights(config, backend, key =>
+        {
+            var t = checkpoint.Load(backend, key);
+            t.Name = key;
+            if (t.Shape.Rank != 1 || t.DType == backend.ActivationDType) return t;
+            using (t)
+            {
+                var v = backend.Allocate(t.Shape, backend.ActivationDType);
+                backend.Copy(v, t);
+                v.Name = key;
+                return v;
+            }
+        });
+    }
+
+    /// <summary>The shape config.json implies for a transformers weight key.</summary>
+    private static Shape ExpectedShape(Qwen2Config c, string key)
+    {
+        int q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim, h = c.HiddenSize, ff = c.IntermediateSize;
+        var name = key.StartsWith("model.layers.", StringComparison.Ordinal) ? key[(key.IndexOf('.', 13) + 1)..] : key;
+        return name switch
+        {
+            "model.embed_tokens.weight" or "lm_head.weight" => new Shape(c.VocabSize, h),
+            "model.norm.weight" or "input_layernorm.weight" or "post_attention_layernorm.weight" => new Shape(h),
+            "self_attn.q_proj.weight" => new Shape(q, h),
+            "self_attn.q_proj.bias" => new Shape(q),
+            "self_attn.k_proj.weight" or "self_attn.v_proj.weight" => new Shape(kv, h),
+            "self_attn.k_proj.bias" or "self_attn.v_proj.bias" => new Shape(kv),
+            "self_attn.o_proj.weight" => new Shape(h, q),
+            "mlp.gate_proj.weight" or "mlp.up_proj.weight" => new Shape(ff, h),
+            "mlp.down_proj.weight" => new Shape(h, ff),
+            _ => throw new ArgumentException($"unknown Qwen2 weight {key}"),
+        };
     }
 
     public IEnumerable<Projection> Projections => Layers.SelectMany(l => l.Projections);
