@@ -14,7 +14,7 @@ internal static class BuiltinGlobals
     public static void AddTo(Scope scope)
     {
         scope.Set("range", new JinjaFunction("range", Range));
-        scope.Set("dict", new JinjaFunction("dict", a => Done(a, ToDict(a.Named))));
+        scope.Set("dict", new JinjaFunction("dict", a => Done(a, ToDict(a.AllNamed()))));
         scope.Set("namespace", new JinjaFunction("namespace", Namespace));
         scope.Set("raise_exception", new JinjaFunction("raise_exception", a => throw new TemplateError(Values.ToText(a.Required(0, "message")))));
         scope.Set("strftime_now", new JinjaFunction("strftime_now", a =>
@@ -67,7 +67,8 @@ internal static class BuiltinGlobals
             if (initial is not OrderedDictionary<string, object?> dict) throw new TemplateError("namespace() takes dicts and keyword arguments");
             foreach (var (k, v) in dict) ns.Attributes[k] = v;
         }
-        foreach (var (k, v) in a.Named) ns.Attributes[k] = v;
+        foreach (var (k, v) in a.AllNamed()) ns.Attributes[k] = v;
+        a.Done();
         return ns;
     }
 

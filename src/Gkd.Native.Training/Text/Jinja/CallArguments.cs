@@ -37,6 +37,13 @@ internal sealed class CallArguments(string callee, IReadOnlyList<object?> positi
         return Named.TryGetValue(name, out var value) ? value : fallback;
     }
 
+    /// <summary>All keyword arguments (a **kwargs parameter).</summary>
+    public IReadOnlyDictionary<string, object?> AllNamed()
+    {
+        readNames.UnionWith(Named.Keys);
+        return Named;
+    }
+
     /// <summary>A required argument.</summary>
     public object? Required(int index, string name)
     {

@@ -13,16 +13,16 @@ internal static class Operators
         switch (op)
         {
             case "+":
-                if (numbers) return floats ? Values.ToDouble(a) + Values.ToDouble(b) : Values.ToLong(a) + Values.ToLong(b);
+                if (numbers) return floats ? Values.ToDouble(a) + Values.ToDouble(b) : (object)(Values.ToLong(a) + Values.ToLong(b));
                 if (a is string s && b is string t) return s + t;
                 if (a is List<object?> l && b is List<object?> m) return l.Concat(m).ToList();
                 if (a is object?[] x && b is object?[] y) return x.Concat(y).ToArray();
                 break;
             case "-":
-                if (numbers) return floats ? Values.ToDouble(a) - Values.ToDouble(b) : Values.ToLong(a) - Values.ToLong(b);
+                if (numbers) return floats ? Values.ToDouble(a) - Values.ToDouble(b) : (object)(Values.ToLong(a) - Values.ToLong(b));
                 break;
             case "*":
-                if (numbers) return floats ? Values.ToDouble(a) * Values.ToDouble(b) : Values.ToLong(a) * Values.ToLong(b);
+                if (numbers) return floats ? Values.ToDouble(a) * Values.ToDouble(b) : (object)(Values.ToLong(a) * Values.ToLong(b));
                 if (Repeat(a, b) is { } repeated) return repeated;
                 if (Repeat(b, a) is { } repeatedRight) return repeatedRight;
                 break;
@@ -63,7 +63,7 @@ internal static class Operators
     {
         Undefined u => throw new TemplateError(u.Hint),
         double d => -d,
-        long or bool => -Values.ToLong(value),
+        long or bool => (object)-Values.ToLong(value),
         _ => throw new TemplateError($"bad operand type for unary -: '{Values.TypeName(value)}'"),
     };
 
