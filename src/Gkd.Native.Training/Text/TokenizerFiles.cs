@@ -40,11 +40,12 @@ internal static class TokenizerFiles
         var chatTemplate = ChatTemplate(root, PathOf("tokenizer_config.json"), PathOf("chat_template.jinja"));
         var configTokens = ConfigAddedTokens(root, PathOf("tokenizer_config.json"));
 
+        // tokenizer.json's added tokens win over tokenizer_config.json's, whose win over added_tokens.json's.
         var definition = hasFast
             ? ReadFast(PathOf("tokenizer.json"), directory, specialTokens, chatTemplate)
             : ReadSlow(PathOf("vocab.json"), PathOf("merges.txt"), PathOf("added_tokens.json"), root, directory, specialTokens, chatTemplate);
-        var added = definition.AddedTokens.ToList();
-        foreach (var token in configTokens)
+        var added = hasFast ? definition.AddedTokens.ToList() : configTokens;
+        foreach (var token in hasFast ? configTokens : definition.AddedTokens)
             if (added.All(a => a.Id != token.Id)) added.Add(token);
         AddSpecialTokens(added, definition.Vocabulary, specialTokens, root, PathOf("tokenizer_config.json"));
         return definition with { AddedTokens = added };

@@ -11,7 +11,7 @@ namespace Gkd.Native.Training.Text.Jinja;
 /// </summary>
 internal static class Values
 {
-    /// <summary>A CLR value as a template value: numbers widen to long/double, maps to dicts, sequences to lists.</summary>
+    /// <summary>A CLR value as a template value: numbers widen to long/double, maps to dicts, sequences (arrays too) to lists.</summary>
     public static object? FromClr(object? value) => value switch
     {
         null or string or bool or long or double or Undefined or Namespace or JinjaFunction => value,
@@ -20,12 +20,10 @@ internal static class Values
         byte b => (long)b,
         float f => (double)f,
         decimal m => (double)m,
-        OrderedDictionary<string, object?> d => d,
         IDictionary<string, object?> d => ToDict(d),
         IReadOnlyDictionary<string, object?> d => ToDict(d),
         IDictionary d => ToDict(d.Keys.Cast<object>().Select(k => new KeyValuePair<string, object?>(
             k as string ?? throw new ArgumentException($"dictionary keys must be strings, got {k.GetType().Name}"), d[k]))),
-        object?[] tuple => tuple.Select(FromClr).ToArray(),
         IEnumerable e => e.Cast<object?>().Select(FromClr).ToList(),
         _ => throw new ArgumentException($"a template value must be None, bool, a number, a string, a list or a dict; got {value.GetType().Name}"),
     };

@@ -5,7 +5,8 @@ namespace Gkd.Native.Training.Text.Unicode;
 /// <summary>
 /// Unicode normalisation form C in managed code (UAX #15: full canonical decomposition, canonical ordering, canonical
 /// composition). string.Normalize cannot be used: under InvariantGlobalization (set for the whole solution) it
-/// returns its input unchanged. Tables come from <see cref="NfcData"/>; Hangul is handled algorithmically.
+/// returns its input unchanged. Tables come from <see cref="NfcData"/> and are Unicode 9.0, the version Hugging Face
+/// tokenizers normalises with, so that ids match theirs; Hangul is handled algorithmically.
 /// </summary>
 public static class NfcNormalizer
 {

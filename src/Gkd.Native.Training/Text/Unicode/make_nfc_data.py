@@ -1,10 +1,16 @@
 """Writes NfcData.cs: the Unicode tables NfcNormalizer needs (canonical decompositions, composition
 exclusions, canonical combining classes), taken from Python's unicodedata.
 
-Run with the newest Python at hand (3.13 carries Unicode 15.1): python3.13 make_nfc_data.py
+The tables must be Unicode 9.0.0, the version Hugging Face tokenizers' NFC normaliser carries (its
+unicode-normalization-alignments crate): with newer data, marks given a combining class after 9.0 (U+07FD, U+08D3,
+U+0D3B, U+1AC1, ...) are reordered where Hugging Face leaves them, and ids differ. Python 3.6 carries Unicode 9.0.0:
+
+    python3.6 make_nfc_data.py
 """
 import unicodedata
 from pathlib import Path
+
+assert unicodedata.unidata_version == "9.0.0", "run with Python 3.6 (Unicode 9.0.0), see the docstring"
 
 decompositions = []  # (code point, first, second or 0)
 exclusions = []      # two-part decompositions that NFC does not recompose
