@@ -93,6 +93,16 @@ public class Qwen2TokenizerTests
     }
 
     [Test]
+    public void Encode_FromManyThreads_GivesTheSameIds()
+    {
+        var prompts = ChatData.ArenaPrompts();
+        var sequential = prompts.Select(tokenizer.Encode).ToArray();
+        var parallel = new int[prompts.Count][];
+        Parallel.For(0, prompts.Count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => parallel[i] = tokenizer.Encode(prompts[i]));
+        Assert.That(parallel, Is.EqualTo(sequential));
+    }
+
+    [Test]
     public void DecodeOfEncode_IsTheText()
     {
         var texts = ChatData.ArenaPrompts().Concat(ChatData.ShareGptConversations().SelectMany(c => c).Select(m => m.Content));

@@ -9,8 +9,6 @@ internal sealed class CallArguments(string callee, IReadOnlyList<object?> positi
     private readonly HashSet<string> readNames = new(StringComparer.Ordinal);
     private int readPositional;
 
-    public static CallArguments None(string callee) => new(callee, [], new Dictionary<string, object?>());
-
     public string Callee { get; } = callee;
 
     public IReadOnlyList<object?> Positional { get; } = positional;
