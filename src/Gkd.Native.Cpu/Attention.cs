@@ -1,0 +1,401 @@
+using System.Buffers;
+using Gkd.Native.Core.Tensors;
+
+namespace Gkd.Native.Cpu;
+
+public sealed unsafe partial class CpuBackend
+{
+    /// <summary>Queries per tile.</summary>
+    private const int AttentionBlockQ = 16;
+
+    /// <summary>Keys per tile: four vectors, so a row of scores lives in four registers.</summary>
+    private static int AttentionBlockK<V>() where V : unmanaged, IVec<V> => 4 * V.Count;
+
+    /// <summary>
+    /// Causal grouped-query attention with left padding, flash-style: one work item per (b, query head, block of
+    /// 16 queries) runs an online softmax over blocks of keys, holding only per-thread tiles. q, o (B, T, NH·HS),
+    /// k, v (B, T, NKV·HS) f32 (any shape with those first two axes and element counts); lse (B, NH, T) f32; start
+    /// (B) i32 in [0, T]. Query t of row b attends keys start_b … t with scale 1/√HS; pad queries get o = 0, lse = 0.
+    /// </summary>
+    public void AttentionForward(Tensor o, Tensor lse, Tensor q, Tensor k, Tensor v, Tensor start, int headDim)
+    {
+        const string op = nameof(AttentionForward);
+        var dims = AttentionDims.Of(op, q, k, v, start, headDim);
+        dims.Check(op, "o", o, isQuery: true);
+        Require.F32(op, "lse", lse);
+        Require.Numel(op, "lse", lse, (long)dims.B * dims.NH * dims.T);
+        var a = new AttentionPointers(F32(q), F32(k), F32(v), I32(start), F32(o), F32(lse));
+        var items = (long)dims.B * dims.NH * dims.QueryBlocks;
+        if (UseVector512) ForChunks(items, 1, (_, s, _) => AttentionForwardItem<Vec512>(a, dims, s));
+        else ForChunks(items, 1, (_, s, _) => AttentionForwardItem<Vec256>(a, dims, s));
+    }
+
+    /// <summary>
+    /// dq, dk, dv += the gradients of <see cref="AttentionForward"/> given dout (B, T, NH·HS) and the forward's o
+    /// and lse (+=). Probabilities are recomputed from lse; D_t = dout_t · o_t first. dq runs per (b, query head,
+    /// query block); dk and dv per (b, kv head, key block), summing the group's query heads in ascending order —
+    /// every output element has one owner and a fixed summation order, so the result is the same for any thread
+    /// count. Pad queries contribute nothing.
+    /// </summary>
+    public void AttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor o,
+        Tensor lse, Tensor start, int headDim)
+    {
+        const string op = nameof(AttentionBackward);
+        var dims = AttentionDims.Of(op, q, k, v, start, headDim);
+        dims.Check(op, "dq", dq, isQuery: true);
+        dims.Check(op, "dout", dout, isQuery: true);
+        dims.Check(op, "o", o, isQuery: true);
+        dims.Check(op, "dk", dk, isQuery: false);
+        dims.Check(op, "dv", dv, isQuery: false);
+        Require.F32(op, "lse", lse);
+        Require.Numel(op, "lse", lse, (long)dims.B * dims.NH * dims.T);
+        var a = new AttentionPointers(F32(q), F32(k), F32(v), I32(start), F32(o), F32(lse));
+        var g = new AttentionGradients(F32(dq), F32(dk), F32(dv), F32(dout),
+            GC.AllocateUninitializedArray<float>(checked(dims.B * dims.NH * dims.T), pinned: true));
+        var rows = (long)dims.B * dims.NH * dims.T;
+        if (UseVector512)
+        {
+            ForChunks(rows, Grain(2L * dims.HS), (_, s, e) => AttentionDeltas<Vec512>(a, g, dims, s, e));
+            ForChunks((long)dims.B * dims.NH * dims.QueryBlocks, 1, (_, s, _) => AttentionDqItem<Vec512>(a, g, dims, s));
+            ForChunks((long)dims.B * dims.NKV * dims.KeyBlocks<Vec512>(), 1, (_, s, _) => AttentionDkDvItem<Vec512>(a, g, dims, s));
+        }
+        else
+        {
+            ForChunks(rows, Grain(2L * dims.HS), (_, s, e) => AttentionDeltas<Vec256>(a, g, dims, s, e));
+            ForChunks((long)dims.B * dims.NH * dims.QueryBlocks, 1, (_, s, _) => AttentionDqItem<Vec256>(a, g, dims, s));
+            ForChunks((long)dims.B * dims.NKV * dims.KeyBlocks<Vec256>(), 1, (_, s, _) => AttentionDkDvItem<Vec256>(a, g, dims, s));
+        }
+        GC.KeepAlive(g.Delta);
+    }
+
+    /// <summary>The forward's tensors: q (B, T, NH, HS), k, v (B, T, NKV, HS), start (B), o (B, T, NH, HS), lse (B, NH, T).</summary>
+    private readonly struct AttentionPointers(float* q, float* k, float* v, int* start, float* o, float* lse)
+    {
+        public readonly float* Q = q, K = k, V = v, O = o, Lse = lse;
+        public readonly int* Start = start;
+    }
+
+    /// <summary>dq (B, T, NH, HS), dk, dv (B, T, NKV, HS), dout (B, T, NH, HS) and Delta (B, NH, T) = Σ dout·o per query.</summary>
+    private readonly struct AttentionGradients(float* dq, float* dk, float* dv, float* dout, float[] delta)
+    {
+        public readonly float* Dq = dq, Dk = dk, Dv = dv, Dout = dout;
+        public readonly float[] Delta = delta;
+    }
+
+    /// <summary>Sizes of an attention call, with the strides and pointers to one head's rows.</summary>
+    private readonly record struct AttentionDims(int B, int T, int NH, int NKV, int HS)
+    {
+        public int Group => NH / NKV;
+        public float Scale => (float)(1.0 / Math.Sqrt(HS));
+        public int QueryBlocks => (T + AttentionBlockQ - 1) / AttentionBlockQ;
+        public int KeyBlocks<V>() where V : unmanaged, IVec<V> => (T + AttentionBlockK<V>() - 1) / AttentionBlockK<V>();
+
+        /// <summary>Floats between consecutive times of one query head, and of one kv head.</summary>
+        public long QStride => (long)NH * HS;
+        public long KStride => (long)NKV * HS;
+
+        /// <summary>Row t of query head h in batch row b of a (B, T, NH, HS) tensor.</summary>
+        public float* QRow(float* p, int b, int t, int h) => p + (((long)b * T + t) * NH + h) * HS;
+
+        /// <summary>Row t of kv head g in batch row b of a (B, T, NKV, HS) tensor.</summary>
+        public float* KRow(float* p, int b, int t, int g) => p + (((long)b * T + t) * NKV + g) * HS;
+
+        public static AttentionDims Of(string op, Tensor q, Tensor k, Tensor v, Tensor start, int headDim)
+        {
+            Require.F32(op, "q", q); Require.F32(op, "k", k); Require.F32(op, "v", v); Require.I32(op, "start", start);
+            Require.That(q.Shape.Rank >= 3 && headDim > 0, op, $"q {Require.Describe(q)} must be (B, T, NH, HS) with HS = {headDim}");
+            int b = q.Shape[0], t = q.Shape[1];
+            Require.That(start.Numel == b, op, $"start {Require.Describe(start)} must hold B = {b} entries");
+            Require.That(k.Shape.Rank >= 3 && k.Shape[0] == b && k.Shape[1] == t && k.Shape == v.Shape, op,
+                $"k {Require.Describe(k)} and v {Require.Describe(v)} must both be (B, T, NKV, HS) for q {Require.Describe(q)}");
+            var qWidth = b * (long)t == 0 ? 0 : q.Numel / ((long)b * t);
+            var kWidth = b * (long)t == 0 ? 0 : k.Numel / ((long)b * t);
+            Require.That(qWidth % headDim == 0 && kWidth % headDim == 0 && kWidth > 0 && qWidth / headDim % (kWidth / headDim) == 0, op,
+                $"q {Require.Describe(q)} and k {Require.Describe(k)} must hold NH and NKV heads of size {headDim} with NKV dividing NH");
+            var pStart = I32(start);
+            for (var i = 0; i < b; i++)
+                Require.That(pStart[i] >= 0 && pStart[i] <= t, op, $"start[{i}] = {pStart[i]} is outside [0, T = {t}]");
+            return new AttentionDims(b, t, (int)(qWidth / headDim), (int)(kWidth / headDim), headDim);
+        }
+
+        /// <summary>x is f32 with q's layout (B, T, NH, HS) or k's (B, T, NKV, HS).</summary>
+        public void Check(string op, string name, Tensor x, bool isQuery)
+        {
+            Require.F32(op, name, x);
+            var heads = isQuery ? NH : NKV;
+            Require.That(x.Shape.Rank >= 2 && x.Shape[0] == B && x.Shape[1] == T && x.Numel == (long)B * T * heads * HS, op,
+                $"{name} {Require.Describe(x)} must be (B, T, {(isQuery ? "NH" : "NKV")}, HS) = ({B}, {T}, {heads}, {HS})");
+        }
+    }
+
+    /// <summary>Forward of one (b, h, query block): pad rows zeroed, real rows by online softmax over key blocks.</summary>
+    private static void AttentionForwardItem<V>(AttentionPointers a, AttentionDims d, long item) where V : unmanaged, IVec<V>
+    {
+        var qb = (int)(item % d.QueryBlocks);
+        var h = (int)(item / d.QueryBlocks % d.NH);
+        var b = (int)(item / d.QueryBlocks / d.NH);
+        int hs = d.HS, bk = AttentionBlockK<V>(), st = a.Start[b], g = h / d.Group;
+        int i0 = qb * AttentionBlockQ, i1 = Math.Min(d.T, i0 + AttentionBlockQ);
+        var lse = a.Lse + ((long)b * d.NH + h) * d.T; // (T)
+        for (var i = i0; i < Math.Min(i1, st); i++)
+        {
+            new Span<float>(d.QRow(a.O, b, i, h), hs).Clear();
+            lse[i] = 0f;
+        }
+        var ia = Math.Max(i0, st);
+        if (ia >= i1) return;
+        var nq = i1 - ia;
+        var pool = ArrayPool<float>.Shared.Rent(hs * bk + bk + nq * hs + 2 * nq);
+        fixed (float* scratch = pool)
+        {
+            float* kt = scratch, s = kt + hs * bk, acc = s + bk, m = acc + nq * hs, l = m + nq; // (HS, BK), (BK), (nq, HS), (nq), (nq)
+            new Span<float>(acc, nq * hs).Clear();
+            new Span<float>(m, nq).Fill(float.NegativeInfinity);
+            new Span<float>(l, nq).Clear();
+            var scale = V.Splat(d.Scale);
+            for (var j0 = st; j0 < i1; j0 += bk)
+            {
+                var nk = Math.Min(bk, i1 - j0);
+                TransposeKeys(kt, d.KRow(a.K, b, j0, g), d.KStride, nk, hs, bk);
+                for (var r = 0; r < nq; r++)
+                {
+                    var i = ia + r;
+                    if (i < j0) continue;
+                    ScoreRow<V>(s, d.QRow(a.Q, b, i, h), kt, hs, scale, valid: Math.Min(nk, i - j0 + 1));
+                    var mNew = MathF.Max(m[r], RowMaxOf<V>(s));
+                    var alpha = MathF.Exp(m[r] - mNew);
+                    l[r] = l[r] * alpha + ExpInPlace<V>(s, mNew);
+                    m[r] = mNew;
+                    AccumulateRow<V>(acc + r * hs, alpha, s, 1, Math.Min(nk, i - j0 + 1), d.KRow(a.V, b, j0, g), d.KStride, hs);
+                }
+            }
+            for (var r = 0; r < nq; r++)
+            {
+                var oi = d.QRow(a.O, b, ia + r, h); // (HS)
+                for (var c = 0; c < hs; c++) oi[c] = acc[r * hs + c] / l[r];
+                lse[ia + r] = m[r] + MathF.Log(l[r]);
+            }
+        }
+        ArrayPool<float>.Shared.Return(pool);
+    }
+
+    /// <summary>Delta (B, NH, T) = Σ dout·o for flat query rows [start, end) of (b, h, t).</summary>
+    private static void AttentionDeltas<V>(AttentionPointers a, AttentionGradients g, AttentionDims d, long start, long end)
+        where V : unmanaged, IVec<V>
+    {
+        for (var row = start; row < end; row++)
+        {
+            var t = (int)(row % d.T);
+            var h = (int)(row / d.T % d.NH);
+            var b = (int)(row / d.T / d.NH);
+            g.Delta[row] = Dot<V>(d.QRow(g.Dout, b, t, h), d.QRow(a.O, b, t, h), d.HS);
+        }
+    }
+
+    /// <summary>dq of one (b, h, query block) += scale · Σ_j ds_ij k_j, ds_ij = p_ij (dout_i·v_j − D_i).</summary>
+    private static void AttentionDqItem<V>(AttentionPointers a, AttentionGradients grad, AttentionDims d, long item)
+        where V : unmanaged, IVec<V>
+    {
+        var qb = (int)(item % d.QueryBlocks);
+        var h = (int)(item / d.QueryBlocks % d.NH);
+        var b = (int)(item / d.QueryBlocks / d.NH);
+        int hs = d.HS, bk = AttentionBlockK<V>(), st = a.Start[b], g = h / d.Group;
+        int ia = Math.Max(qb * AttentionBlockQ, st), i1 = Math.Min(d.T, qb * AttentionBlockQ + AttentionBlockQ);
+        if (ia >= i1) return;
+        var nq = i1 - ia;
+        long headRow = ((long)b * d.NH + h) * d.T;
+        float* lse = a.Lse + headRow; // (T)
+        var pool = ArrayPool<float>.Shared.Rent(2 * hs * bk + 2 * bk + nq * hs);
+        fixed (float* delta = &grad.Delta[headRow])
+        fixed (float* scratch = pool)
+        {
+            float* kt = scratch, vt = kt + hs * bk, p = vt + hs * bk, dp = p + bk, acc = dp + bk; // (HS, BK) ×2, (BK) ×2, (nq, HS)
+            new Span<float>(acc, nq * hs).Clear();
+            var scale = V.Splat(d.Scale);
+            for (var j0 = st; j0 < i1; j0 += bk)
+            {
+                var nk = Math.Min(bk, i1 - j0);
+                TransposeKeys(kt, d.KRow(a.K, b, j0, g), d.KStride, nk, hs, bk);
+                TransposeKeys(vt, d.KRow(a.V, b, j0, g), d.KStride, nk, hs, bk);
+                for (var r = 0; r < nq; r++)
+                {
+                    var i = ia + r;
+                    if (i < j0) continue;
+                    var valid = Math.Min(nk, i - j0 + 1);
+                    ProbabilitiesAndScoreGrads<V>(p, dp, d.QRow(a.Q, b, i, h), d.QRow(grad.Dout, b, i, h), kt, vt, hs, scale, valid, lse[i], delta[i]);
+                    AccumulateRow<V>(acc + r * hs, 1f, dp, 1, valid, d.KRow(a.K, b, j0, g), d.KStride, hs);
+                }
+            }
+            for (var r = 0; r < nq; r++)
+                AxpyKernel<V>(d.QRow(grad.Dq, b, ia + r, h), acc + r * hs, d.Scale, hs);
+        }
+        ArrayPool<float>.Shared.Return(pool);
+    }
+
+    /// <summary>
+    /// dk, dv of one (b, kv head, key block): over the group's query heads in ascending order and the queries
+    /// from the block's first key on, dv_j += Σ p_ij dout_i and dk_j += scale · Σ ds_ij q_i.
+    /// </summary>
+    private static void AttentionDkDvItem<V>(AttentionPointers a, AttentionGradients grad, AttentionDims d, long item)
+        where V : unmanaged, IVec<V>
+    {
+        var kb = (int)(item % d.KeyBlocks<V>());
+        var g = (int)(item / d.KeyBlocks<V>() % d.NKV);
+        var b = (int)(item / d.KeyBlocks<V>() / d.NKV);
+        int hs = d.HS, bk = AttentionBlockK<V>(), bq = AttentionBlockQ;
+        var j0 = a.Start[b] + kb * bk;
+        if (j0 >= d.T) return;
+        var nk = Math.Min(bk, d.T - j0);
+        var pool = ArrayPool<float>.Shared.Rent(2 * hs * bk + 2 * bq * bk + 2 * bk * hs);
+        fixed (float* scratch = pool)
+        {
+            float* kt = scratch, vt = kt + hs * bk, p = vt + hs * bk, ds = p + bq * bk; // (HS, BK) ×2, (BQ, BK) ×2
+            float* dkAcc = ds + bq * bk, dvAcc = dkAcc + bk * hs; // (BK, HS) ×2
+            new Span<float>(dkAcc, 2 * bk * hs).Clear();
+            TransposeKeys(kt, d.KRow(a.K, b, j0, g), d.KStride, nk, hs, bk);
+            TransposeKeys(vt, d.KRow(a.V, b, j0, g), d.KStride, nk, hs, bk);
+            var scale = V.Splat(d.Scale);
+            for (var h = g * d.Group; h < (g + 1) * d.Group; h++)
+            {
+                long headRow = ((long)b * d.NH + h) * d.T;
+                float* lse = a.Lse + headRow; // (T)
+                fixed (float* delta = &grad.Delta[headRow])
+                {
+                    for (var i0 = j0; i0 < d.T; i0 += bq)
+                    {
+                        var nq = Math.Min(bq, d.T - i0);
+                        for (var r = 0; r < nq; r++)
+                        {
+                            var i = i0 + r;
+                            ProbabilitiesAndScoreGrads<V>(p + r * bk, ds + r * bk, d.QRow(a.Q, b, i, h), d.QRow(grad.Dout, b, i, h),
+                                kt, vt, hs, scale, Math.Min(nk, i - j0 + 1), lse[i], delta[i]);
+                        }
+                        for (var j = 0; j < nk; j++)
+                        {
+                            AccumulateRow<V>(dvAcc + j * hs, 1f, p + j, bk, nq, d.QRow(grad.Dout, b, i0, h), d.QStride, hs);
+                            AccumulateRow<V>(dkAcc + j * hs, 1f, ds + j, bk, nq, d.QRow(a.Q, b, i0, h), d.QStride, hs);
+                        }
+                    }
+                }
+            }
+            for (var j = 0; j < nk; j++)
+            {
+                AxpyKernel<V>(d.KRow(grad.Dk, b, j0 + j, g), dkAcc + j * hs, d.Scale, hs);
+                AddKernel<V>(d.KRow(grad.Dv, b, j0 + j, g), d.KRow(grad.Dv, b, j0 + j, g), dvAcc + j * hs, hs);
+            }
+        }
+        ArrayPool<float>.Shared.Return(pool);
+    }
+
+    /// <summary>
+    /// For query row i against a key block (kt, vt (HS, BK)): p (BK) = e^(scale·q·k_j − lse_i) and ds (BK) =
+    /// p_j (dout_i·v_j − D_i), both 0 for j ≥ valid.
+    /// </summary>
+    private static void ProbabilitiesAndScoreGrads<V>(float* p, float* ds, float* q, float* dout, float* kt, float* vt, int hs,
+        V scale, int valid, float lse, float delta) where V : unmanaged, IVec<V>
+    {
+        ScoreRow<V>(p, q, kt, hs, scale, valid);
+        ExpInPlace<V>(p, lse);
+        ScoreRow<V>(ds, dout, vt, hs, V.Splat(1f), valid);
+        var vd = V.Splat(delta);
+        for (var j = 0; j < 4 * V.Count; j += V.Count) (V.Load(p + j) * (V.Load(ds + j) - vd)).Store(ds + j);
+    }
+
+    /// <summary>dst (HS, BK) = the transpose of nk rows (stride apart, HS each), zero-padded to BK columns.</summary>
+    private static void TransposeKeys(float* dst, float* src, long stride, int nk, int hs, int bk)
+    {
+        for (var c = 0; c < hs; c++)
+        {
+            var row = dst + c * bk;
+            for (var j = 0; j < nk; j++) row[j] = src[j * stride + c];
+            for (var j = nk; j < bk; j++) row[j] = 0f;
+        }
+    }
+
+    /// <summary>
+    /// s (BK) = scale · (a · bt[:, j]) for a (HS) and bt (HS, BK), with BK = four vectors; entries j ≥ valid are set
+    /// to −∞ (masked keys).
+    /// </summary>
+    private static void ScoreRow<V>(float* s, float* a, float* bt, int hs, V scale, int valid) where V : unmanaged, IVec<V>
+    {
+        int w = V.Count, bk = 4 * w;
+        V acc0 = V.Zero, acc1 = V.Zero, acc2 = V.Zero, acc3 = V.Zero;
+        for (var c = 0; c < hs; c++)
+        {
+            var ac = V.Splat(a[c]);
+            var row = bt + c * bk;
+            acc0 = V.Fma(ac, V.Load(row), acc0);
+            acc1 = V.Fma(ac, V.Load(row + w), acc1);
+            acc2 = V.Fma(ac, V.Load(row + 2 * w), acc2);
+            acc3 = V.Fma(ac, V.Load(row + 3 * w), acc3);
+        }
+        (acc0 * scale).Store(s);
+        (acc1 * scale).Store(s + w);
+        (acc2 * scale).Store(s + 2 * w);
+        (acc3 * scale).Store(s + 3 * w);
+        for (var j = valid; j < bk; j++) s[j] = float.NegativeInfinity;
+    }
+
+    /// <summary>max of s (BK = four vectors).</summary>
+    private static float RowMaxOf<V>(float* s) where V : unmanaged, IVec<V>
+    {
+        var w = V.Count;
+        return V.Max(V.Max(V.Load(s), V.Load(s + w)), V.Max(V.Load(s + 2 * w), V.Load(s + 3 * w))).MaxAcross();
+    }
+
+    /// <summary>s (BK = four vectors) = e^(s − shift); returns Σ s.</summary>
+    private static float ExpInPlace<V>(float* s, float shift) where V : unmanaged, IVec<V>
+    {
+        var w = V.Count;
+        var vs = V.Splat(shift);
+        var sum = V.Zero;
+        for (var j = 0; j < 4 * w; j += w)
+        {
+            var e = V.Exp(V.Load(s + j) - vs);
+            e.Store(s + j);
+            sum += e;
+        }
+        return sum.Sum();
+    }
+
+    /// <summary>
+    /// acc (HS) = alpha · acc + Σ_{k &lt; count} w[k·wStride] · rows[k·rowStride …] (rows of HS floats), with the
+    /// accumulator chunks held in registers across k.
+    /// </summary>
+    private static void AccumulateRow<V>(float* acc, float alpha, float* w, int wStride, int count, float* rows, long rowStride, int hs)
+        where V : unmanaged, IVec<V>
+    {
+        var vw = V.Count;
+        var va = V.Splat(alpha);
+        var c = 0;
+        for (; c + 4 * vw <= hs; c += 4 * vw)
+        {
+            V a0 = V.Load(acc + c) * va, a1 = V.Load(acc + c + vw) * va, a2 = V.Load(acc + c + 2 * vw) * va, a3 = V.Load(acc + c + 3 * vw) * va;
+            for (var k = 0; k < count; k++)
+            {
+                var wk = V.Splat(w[k * wStride]);
+                var row = rows + k * rowStride + c;
+                a0 = V.Fma(wk, V.Load(row), a0);
+                a1 = V.Fma(wk, V.Load(row + vw), a1);
+                a2 = V.Fma(wk, V.Load(row + 2 * vw), a2);
+                a3 = V.Fma(wk, V.Load(row + 3 * vw), a3);
+            }
+            a0.Store(acc + c);
+            a1.Store(acc + c + vw);
+            a2.Store(acc + c + 2 * vw);
+            a3.Store(acc + c + 3 * vw);
+        }
+        for (; c + vw <= hs; c += vw)
+        {
+            var a0 = V.Load(acc + c) * va;
+            for (var k = 0; k < count; k++) a0 = V.Fma(V.Splat(w[k * wStride]), V.Load(rows + k * rowStride + c), a0);
+            a0.Store(acc + c);
+        }
+        for (; c < hs; c++)
+        {
+            var s = acc[c] * alpha;
+            for (var k = 0; k < count; k++) s = MathF.FusedMultiplyAdd(w[k * wStride], rows[k * rowStride + c], s);
+            acc[c] = s;
+        }
+    }
+}
