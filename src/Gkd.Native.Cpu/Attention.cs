@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Gkd.Native.Core.Tensors;
 
 namespace Gkd.Native.Cpu;
@@ -129,6 +130,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>Forward of one (b, h, query block): pad rows zeroed, real rows by online softmax over key blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AttentionForwardItem<V>(AttentionPointers a, AttentionDims d, long item) where V : unmanaged, IVec<V>
     {
         var qb = (int)(item % d.QueryBlocks);
@@ -180,6 +182,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>Delta (B, NH, T) = Σ dout·o for flat query rows [start, end) of (b, h, t).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AttentionDeltas<V>(AttentionPointers a, AttentionGradients g, AttentionDims d, long start, long end)
         where V : unmanaged, IVec<V>
     {
@@ -193,6 +196,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>dq of one (b, h, query block) += scale · Σ_j ds_ij k_j, ds_ij = p_ij (dout_i·v_j − D_i).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AttentionDqItem<V>(AttentionPointers a, AttentionGradients grad, AttentionDims d, long item)
         where V : unmanaged, IVec<V>
     {
@@ -236,6 +240,7 @@ public sealed unsafe partial class CpuBackend
     /// dk, dv of one (b, kv head, key block): over the group's query heads in ascending order and the queries
     /// from the block's first key on, dv_j += Σ p_ij dout_i and dk_j += scale · Σ ds_ij q_i.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AttentionDkDvItem<V>(AttentionPointers a, AttentionGradients grad, AttentionDims d, long item)
         where V : unmanaged, IVec<V>
     {
@@ -291,6 +296,7 @@ public sealed unsafe partial class CpuBackend
     /// For query row i against a key block (kt, vt (HS, BK)): p (BK) = e^(scale·q·k_j − lse_i) and ds (BK) =
     /// p_j (dout_i·v_j − D_i), both 0 for j ≥ valid.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ProbabilitiesAndScoreGrads<V>(float* p, float* ds, float* q, float* dout, float* kt, float* vt, int hs,
         V scale, int valid, float lse, float delta) where V : unmanaged, IVec<V>
     {
@@ -302,6 +308,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>dst (HS, BK) = the transpose of nk rows (stride apart, HS each), zero-padded to BK columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeKeys(float* dst, float* src, long stride, int nk, int hs, int bk)
     {
         for (var c = 0; c < hs; c++)
@@ -316,6 +323,7 @@ public sealed unsafe partial class CpuBackend
     /// s (BK) = scale · (a · bt[:, j]) for a (HS) and bt (HS, BK), with BK = four vectors; entries j ≥ valid are set
     /// to −∞ (masked keys).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScoreRow<V>(float* s, float* a, float* bt, int hs, V scale, int valid) where V : unmanaged, IVec<V>
     {
         int w = V.Count, bk = 4 * w;
@@ -337,6 +345,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>max of s (BK = four vectors).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float RowMaxOf<V>(float* s) where V : unmanaged, IVec<V>
     {
         var w = V.Count;
@@ -344,6 +353,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>s (BK = four vectors) = e^(s − shift); returns Σ s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float ExpInPlace<V>(float* s, float shift) where V : unmanaged, IVec<V>
     {
         var w = V.Count;
@@ -362,6 +372,7 @@ public sealed unsafe partial class CpuBackend
     /// acc (HS) = alpha · acc + Σ_{k &lt; count} w[k·wStride] · rows[k·rowStride …] (rows of HS floats), with the
     /// accumulator chunks held in registers across k.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateRow<V>(float* acc, float alpha, float* w, int wStride, int count, float* rows, long rowStride, int hs)
         where V : unmanaged, IVec<V>
     {

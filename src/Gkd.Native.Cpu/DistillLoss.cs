@@ -43,6 +43,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>One row: x, y (V) student and teacher logits; returns the loss and, when d is not null, writes d (V).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float DistillRow<V>(float* d, float* x, float* y, int n, float beta, float gradScale)
         where V : unmanaged, IVec<V>
     {
@@ -69,6 +70,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>(max x, max y) over n floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (float, float) RowMax<V>(float* x, float* y, int n) where V : unmanaged, IVec<V>
     {
         var i = 0;
@@ -103,6 +105,7 @@ public sealed unsafe partial class CpuBackend
     private const int MaxLanes = 16;
 
     /// <summary>(Σ A, Σ B) over the row: f32 terms summed in f32 lanes for a block of vectors, then in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double A, double B) SumTerms<V, TTerms>(float* x, float* y, int n, TTerms terms)
         where V : unmanaged, IVec<V> where TTerms : struct, IRowSums<V>
     {
@@ -141,6 +144,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>d (V) = the gradient terms; each element's logits are read before its gradient is stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteTerms<V, TTerms>(float* d, float* x, float* y, int n, TTerms terms)
         where V : unmanaged, IVec<V> where TTerms : struct, IRowGradient<V>
     {

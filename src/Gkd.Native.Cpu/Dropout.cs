@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gkd.Native.Core.Random;
 using Gkd.Native.Core.Tensors;
 
@@ -39,6 +40,7 @@ public sealed unsafe partial class CpuBackend
     private const long DropoutGrain = 1 << 13;
 
     /// <summary>y[i] (=, or += when accumulate) x[i] · keep_i / (1 − p) for i in [start, end), start a multiple of 4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DropoutKernel(float* y, float* x, float p, ulong seed, long start, long end, bool accumulate)
     {
         var scale = 1f / (1f - p);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gkd.Native.Core.Tensors;
 
 namespace Gkd.Native.Cpu;
@@ -15,6 +16,7 @@ public sealed unsafe partial class CpuBackend
         else ForChunks(y.Numel, Grain(1), (_, s, e) => AddKernel<Vec256>(py + s, pa + s, pb + s, e - s));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddKernel<V>(float* y, float* a, float* b, long n) where V : unmanaged, IVec<V>
     {
         long i = 0;
@@ -34,6 +36,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>y (n) += alpha · x (n), with one rounding per element (fused multiply-add).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AxpyKernel<V>(float* y, float* x, float alpha, long n) where V : unmanaged, IVec<V>
     {
         var va = V.Splat(alpha);
@@ -51,6 +54,7 @@ public sealed unsafe partial class CpuBackend
         else ForChunks(y.Numel, Grain(1), (_, s, e) => ScaleKernel<Vec256>(py + s, alpha, e - s));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleKernel<V>(float* y, float alpha, long n) where V : unmanaged, IVec<V>
     {
         var va = V.Splat(alpha);
@@ -73,6 +77,7 @@ public sealed unsafe partial class CpuBackend
         GC.KeepAlive(copy);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddBiasRows<V>(float* y, float* bias, long start, long end, int c) where V : unmanaged, IVec<V>
     {
         for (var n = start; n < end; n++) AddKernel<V>(y + n * c, y + n * c, bias, c);
@@ -94,6 +99,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>acc (C) += rows [start, end) of x (N, C), in row order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumRows<V>(float* acc, float* x, long start, long end, int c) where V : unmanaged, IVec<V>
     {
         for (var n = start; n < end; n++) AddKernel<V>(acc, acc, x + n * c, c);
@@ -118,6 +124,7 @@ public sealed unsafe partial class CpuBackend
         F32(result)[0] = (float)total;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SumSquaresKernel<V>(float* x, long n) where V : unmanaged, IVec<V>
     {
         const int block = 16; // vectors summed in f32 before a flush to double
@@ -138,6 +145,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>Σ a·b over n floats: four f32 lanes-wide accumulators, then a fixed-order horizontal sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Dot<V>(float* a, float* b, int n) where V : unmanaged, IVec<V>
     {
         V acc0 = V.Zero, acc1 = V.Zero, acc2 = V.Zero, acc3 = V.Zero;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gkd.Native.Core.Tensors;
 
 namespace Gkd.Native.Cpu;
@@ -55,6 +56,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>For id groups [start, end): dtable[id] += dy[n] for the group's positions in ascending n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScatterGroups<V>(float* dtable, float* dy, long[] order, List<int> groups, long start, long end, int c)
         where V : unmanaged, IVec<V>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gkd.Native.Core.Tensors;
 
 namespace Gkd.Native.Cpu;
@@ -23,6 +24,7 @@ public sealed unsafe partial class CpuBackend
         GC.KeepAlive(copy);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RmsNormRows<V>(float* y, float* rstd, float* x, float* w, float eps, long start, long end, int c)
         where V : unmanaged, IVec<V>
     {
@@ -72,6 +74,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>dx rows [start, end) += their gradient; dwAcc (C), when not null, += Σ dy·x·rstd over those rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RmsNormBackwardRows<V>(float* dx, float* dwAcc, float* dy, float* x, float* w, float* rstd,
         long start, long end, int c) where V : unmanaged, IVec<V>
     {
@@ -97,6 +100,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>Σ a·b·c over n floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float DotOfThree<V>(float* a, float* b, float* c, int n) where V : unmanaged, IVec<V>
     {
         V acc0 = V.Zero, acc1 = V.Zero;

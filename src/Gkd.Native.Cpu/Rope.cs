@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Gkd.Native.Core.Tensors;
 
 namespace Gkd.Native.Cpu;
@@ -62,6 +63,7 @@ public sealed unsafe partial class CpuBackend
     /// Rows [start, end) of x (N, width) rotated into y: forward y = R x (=), backward y += Rᵀ x (+=).
     /// Each head's halves are x1 = x[0, HS/2) and x2 = x[HS/2, HS).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RopeRows<V>(float* y, float* x, int* positions, RopeTable.Snapshot table, long start, long end,
         int width, int headDim, bool backward) where V : unmanaged, IVec<V>
     {

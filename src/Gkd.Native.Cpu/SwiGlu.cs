@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gkd.Native.Core.Tensors;
 
 namespace Gkd.Native.Cpu;
@@ -15,6 +16,7 @@ public sealed unsafe partial class CpuBackend
         else ForChunks(y.Numel, Grain(8), (_, s, e) => SwiGluKernel<Vec256>(py + s, pg + s, pu + s, e - s));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SwiGluKernel<V>(float* y, float* gate, float* up, long n) where V : unmanaged, IVec<V>
     {
         var one = V.Splat(1f);
@@ -43,6 +45,7 @@ public sealed unsafe partial class CpuBackend
         else ForChunks(dy.Numel, Grain(12), (_, s, e) => SwiGluBackwardKernel<Vec256>(pdg + s, pdu + s, pdy + s, pg + s, pu + s, e - s));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SwiGluBackwardKernel<V>(float* dgate, float* dup, float* dy, float* gate, float* up, long n)
         where V : unmanaged, IVec<V>
     {

@@ -100,10 +100,10 @@ public class RmsNormTests(bool wide) : CpuOpTest(wide)
             AssertClose(Read(tdw), expectedDw, 1e-5, 1e-5 * Math.Sqrt(rows), "dw");
             var dwBits = Read(tdw);
             firstDw ??= dwBits;
-            Assert.That(dwBits, Is.EqualTo(firstDw), $"dw bits at threads {threads}");
+            AssertSameBits(dwBits, firstDw, $"dw bits at threads {threads}");
             using var tdx2 = F32(be, dx0, rows, c);
             be.RmsNormBackward(tdx2, null, tdy, tx, tw, tr);
-            Assert.That(Read(tdx2), Is.EqualTo(Read(tdx)), "dx without dw");
+            AssertSameBits(Read(tdx2), Read(tdx), "dx without dw");
         }
     }
 }
