@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Gkd.Native.Core.Random;
 using Gkd.Native.Core.Tensors;
 
@@ -44,17 +45,51 @@ public sealed unsafe partial class CpuBackend
     private static void DropoutKernel(float* y, float* x, float p, ulong seed, long start, long end, bool accumulate)
     {
         var scale = 1f / (1f - p);
-        for (var q = start; q < end; q += 4)
+        var words = stackalloc uint[16]; // the Philox words of elements q … q+15
+        Vector256<float> vp = Vector256.Create(p), vScale = Vector256.Create(scale), unit = Vector256.Create(1f / (1 << 24));
+        var q = start;
+        for (; q + 16 <= end; q += 16)
         {
-            var (w0, w1, w2, w3) = Philox.StreamBlock(seed, (ulong)q / 4);
-            var n = (int)Math.Min(4, end - q);
-            for (var lane = 0; lane < n; lane++)
+            PhiloxStreamBlocks4(words, seed, (ulong)q / 4);
+            for (var e = 0; e < 16; e += 8)
             {
-                var w = lane switch { 0 => w0, 1 => w1, 2 => w2, _ => w3 };
-                var i = q + lane;
-                var v = Philox.ToUniform(w) >= p ? x[i] * scale : 0f;
-                y[i] = accumulate ? y[i] + v : v;
+                var u = Vector256.ConvertToSingle((Vector256.Load(words + e) >> 8).AsInt32()) * unit; // Philox.ToUniform, exactly
+                var v = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(u, vp), Vector256.Load(x + q + e) * vScale, Vector256<float>.Zero);
+                (accumulate ? Vector256.Load(y + q + e) + v : v).Store(y + q + e);
             }
+        }
+        for (; q < end; q++)
+        {
+            var v = Philox.Uniform(seed, (ulong)q) >= p ? x[q] * scale : 0f;
+            y[q] = accumulate ? y[q] + v : v;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Philox.StreamBlock"/> for the four blocks first … first+3 at once, one block per 64-bit lane
+    /// (the same arithmetic as <see cref="Philox.Block"/>); words (16) gets the words in element order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PhiloxStreamBlocks4(uint* words, ulong seed, ulong first)
+    {
+        var low = Vector256.Create(0xFFFF_FFFFUL);
+        var blocks = Vector256.Create(first) + Vector256.Create(0UL, 1, 2, 3);
+        Vector256<ulong> c0 = blocks & low, c1 = blocks >> 32, c2 = Vector256<ulong>.Zero, c3 = Vector256<ulong>.Zero;
+        uint k0 = (uint)seed, k1 = (uint)(seed >> 32);
+        for (var round = 0; round < 10; round++)
+        {
+            var p0 = c0 * Vector256.Create((ulong)Philox.M0);
+            var p1 = c2 * Vector256.Create((ulong)Philox.M1);
+            (c0, c1, c2, c3) = ((p1 >> 32) ^ c1 ^ Vector256.Create((ulong)k0), p1 & low, (p0 >> 32) ^ c3 ^ Vector256.Create((ulong)k1), p0 & low);
+            k0 += Philox.W0;
+            k1 += Philox.W1;
+        }
+        for (var j = 0; j < 4; j++)
+        {
+            words[4 * j] = (uint)c0.GetElement(j);
+            words[4 * j + 1] = (uint)c1.GetElement(j);
+            words[4 * j + 2] = (uint)c2.GetElement(j);
+            words[4 * j + 3] = (uint)c3.GetElement(j);
         }
     }
 }

@@ -12,22 +12,22 @@ namespace Gkd.Native.Core.Random;
 /// </summary>
 public static class Philox
 {
-    private const uint M0 = 0xD2511F53, M1 = 0xCD9E8D57; // round multipliers
-    private const uint W0 = 0x9E3779B9, W1 = 0xBB67AE85; // key schedule (golden ratio, √3 − 1)
+    /// <summary>Round multipliers.</summary>
+    public const uint M0 = 0xD2511F53, M1 = 0xCD9E8D57;
 
-    /// <summary>The four words of counter (c0, c1, c2, c3) under key (k0, k1): ten rounds, the key bumped between rounds.</summary>
+    /// <summary>Key schedule increments (the golden ratio and √3 − 1 as 32-bit fractions).</summary>
+    public const uint W0 = 0x9E3779B9, W1 = 0xBB67AE85;
+
+    /// <summary>The four words of counter (c0, c1, c2, c3) under key (k0, k1): ten rounds, the key bumped after each.</summary>
     public static (uint X0, uint X1, uint X2, uint X3) Block(uint c0, uint c1, uint c2, uint c3, uint k0, uint k1)
     {
         for (var round = 0; round < 10; round++)
         {
-            if (round > 0)
-            {
-                k0 += W0;
-                k1 += W1;
-            }
             var p0 = (ulong)M0 * c0;
             var p1 = (ulong)M1 * c2;
             (c0, c1, c2, c3) = ((uint)(p1 >> 32) ^ c1 ^ k0, (uint)p1, (uint)(p0 >> 32) ^ c3 ^ k1, (uint)p0);
+            k0 += W0;
+            k1 += W1;
         }
         return (c0, c1, c2, c3);
     }
