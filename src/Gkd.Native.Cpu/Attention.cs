@@ -163,12 +163,13 @@ public sealed unsafe partial class CpuBackend
                 {
                     var i = ia + r;
                     if (i < j0) continue;
-                    ScoreRow<V>(s, d.QRow(a.Q, b, i, h), kt, hs, scale, valid: Math.Min(nk, i - j0 + 1));
+                    var valid = Math.Min(nk, i - j0 + 1);
+                    ScoreRow<V>(s, d.QRow(a.Q, b, i, h), kt, hs, scale, valid);
                     var mNew = MathF.Max(m[r], RowMaxOf<V>(s));
-                    var alpha = MathF.Exp(m[r] - mNew);
+                    var alpha = MathF.Exp(m[r] - mNew); // 0 on the first block, where m = −∞
                     l[r] = l[r] * alpha + ExpInPlace<V>(s, mNew);
                     m[r] = mNew;
-                    AccumulateRow<V>(acc + r * hs, alpha, s, 1, Math.Min(nk, i - j0 + 1), d.KRow(a.V, b, j0, g), d.KStride, hs);
+                    AccumulateRow<V>(acc + r * hs, alpha, s, 1, valid, d.KRow(a.V, b, j0, g), d.KStride, hs);
                 }
             }
             for (var r = 0; r < nq; r++)
@@ -213,7 +214,7 @@ public sealed unsafe partial class CpuBackend
         fixed (float* delta = &grad.Delta[headRow])
         fixed (float* scratch = pool)
         {
-            float* kt = scratch, vt = kt + hs * bk, p = vt + hs * bk, dp = p + bk, acc = dp + bk; // (HS, BK) ×2, (BK) ×2, (nq, HS)
+            float* kt = scratch, vt = kt + hs * bk, p = vt + hs * bk, ds = p + bk, acc = ds + bk; // (HS, BK) ×2, (BK) ×2, (nq, HS)
             new Span<float>(acc, nq * hs).Clear();
             var scale = V.Splat(d.Scale);
             for (var j0 = st; j0 < i1; j0 += bk)
@@ -226,8 +227,8 @@ public sealed unsafe partial class CpuBackend
                     var i = ia + r;
                     if (i < j0) continue;
                     var valid = Math.Min(nk, i - j0 + 1);
-                    ProbabilitiesAndScoreGrads<V>(p, dp, d.QRow(a.Q, b, i, h), d.QRow(grad.Dout, b, i, h), kt, vt, hs, scale, valid, lse[i], delta[i]);
-                    AccumulateRow<V>(acc + r * hs, 1f, dp, 1, valid, d.KRow(a.K, b, j0, g), d.KStride, hs);
+                    ProbabilitiesAndScoreGrads<V>(p, ds, d.QRow(a.Q, b, i, h), d.QRow(grad.Dout, b, i, h), kt, vt, hs, scale, valid, lse[i], delta[i]);
+                    AccumulateRow<V>(acc + r * hs, 1f, ds, 1, valid, d.KRow(a.K, b, j0, g), d.KStride, hs);
                 }
             }
             for (var r = 0; r < nq; r++)

@@ -27,9 +27,5 @@ internal static class Require
     public static void Numel(string op, string name, Tensor t, long numel) =>
         That(t.Numel == numel, op, $"{name} {Describe(t)} must hold {numel} elements");
 
-    /// <summary>t has exactly these dimensions.</summary>
-    public static void Dims(string op, string name, Tensor t, params ReadOnlySpan<int> dims) =>
-        That(t.Shape == new Shape(dims), op, $"{name} {Describe(t)} must have shape {new Shape(dims)}");
-
     public static string Describe(Tensor t) => $"{t.Shape} {t.DType}";
 }

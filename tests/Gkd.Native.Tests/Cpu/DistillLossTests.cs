@@ -107,7 +107,9 @@ public class DistillLossTests(bool wide) : CpuOpTest(wide)
     }
 
     [TestCase(0f)]
+    [TestCase(0.1f)]
     [TestCase(0.5f)]
+    [TestCase(0.9f)]
     [TestCase(1f)]
     public void FullQwenVocabularyMeetsOneInAHundredThousand(float beta)
     {
