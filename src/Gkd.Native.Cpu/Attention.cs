@@ -227,7 +227,8 @@ public sealed unsafe partial class CpuBackend
                     var i = ia + r;
                     if (i < j0) continue;
                     var valid = Math.Min(nk, i - j0 + 1);
-                    ProbabilitiesAndScoreGrads<V>(p, ds, d.QRow(a.Q, b, i, h), d.QRow(grad.Dout, b, i, h), kt, vt, hs, scale, valid, lse[i], delta[i]);
+                    ProbabilitiesAndScoreGrads<V>(p, ds, d.QRow(a.Q, b, i, h), d.QRow(grad.Dout, b, i, h), kt, vt, hs, scale,
+                        valid, lse[i], delta[i]);
                     AccumulateRow<V>(acc + r * hs, 1f, ds, 1, valid, d.KRow(a.K, b, j0, g), d.KStride, hs);
                 }
             }
@@ -382,7 +383,8 @@ public sealed unsafe partial class CpuBackend
         var c = 0;
         for (; c + 4 * vw <= hs; c += 4 * vw)
         {
-            V a0 = V.Load(acc + c) * va, a1 = V.Load(acc + c + vw) * va, a2 = V.Load(acc + c + 2 * vw) * va, a3 = V.Load(acc + c + 3 * vw) * va;
+            V a0 = V.Load(acc + c) * va, a1 = V.Load(acc + c + vw) * va;
+            V a2 = V.Load(acc + c + 2 * vw) * va, a3 = V.Load(acc + c + 3 * vw) * va;
             for (var k = 0; k < count; k++)
             {
                 var wk = V.Splat(w[k * wStride]);

@@ -192,7 +192,8 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>β = 0, KL(T‖S): term p_t·δ; gradient scale · (p_s − p_t).</summary>
-    private readonly struct ForwardKl<V>(LogProbs<V> lp, float gradScale) : IRowSums<V>, IRowGradient<V> where V : unmanaged, IVec<V>
+    private readonly struct ForwardKl<V>(LogProbs<V> lp, float gradScale) : IRowSums<V>, IRowGradient<V>
+        where V : unmanaged, IVec<V>
     {
         private readonly V _scale = V.Splat(gradScale);
 
@@ -204,7 +205,8 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>β = 1, KL(S‖T): term −p_s·δ; gradient scale · p_s · (−δ − kl).</summary>
-    private readonly struct ReverseKl<V>(LogProbs<V> lp, float gradScale, float kl) : IRowSums<V>, IRowGradient<V> where V : unmanaged, IVec<V>
+    private readonly struct ReverseKl<V>(LogProbs<V> lp, float gradScale, float kl) : IRowSums<V>, IRowGradient<V>
+        where V : unmanaged, IVec<V>
     {
         private readonly V _scale = V.Splat(gradScale), _kl = V.Splat(kl);
 

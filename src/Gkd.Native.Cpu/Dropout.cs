@@ -54,7 +54,8 @@ public sealed unsafe partial class CpuBackend
             for (var e = 0; e < 16; e += 8)
             {
                 var u = Vector256.ConvertToSingle((Vector256.Load(words + e) >> 8).AsInt32()) * unit; // Philox.ToUniform, exactly
-                var v = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(u, vp), Vector256.Load(x + q + e) * vScale, Vector256<float>.Zero);
+                var kept = Vector256.GreaterThanOrEqual(u, vp);
+                var v = Vector256.ConditionalSelect(kept, Vector256.Load(x + q + e) * vScale, Vector256<float>.Zero);
                 (accumulate ? Vector256.Load(y + q + e) + v : v).Store(y + q + e);
             }
         }
@@ -80,7 +81,8 @@ public sealed unsafe partial class CpuBackend
         {
             var p0 = c0 * Vector256.Create((ulong)Philox.M0);
             var p1 = c2 * Vector256.Create((ulong)Philox.M1);
-            (c0, c1, c2, c3) = ((p1 >> 32) ^ c1 ^ Vector256.Create((ulong)k0), p1 & low, (p0 >> 32) ^ c3 ^ Vector256.Create((ulong)k1), p0 & low);
+            (c0, c1, c2, c3) = ((p1 >> 32) ^ c1 ^ Vector256.Create((ulong)k0), p1 & low,
+                (p0 >> 32) ^ c3 ^ Vector256.Create((ulong)k1), p0 & low);
             k0 += Philox.W0;
             k1 += Philox.W1;
         }

@@ -67,8 +67,10 @@ public sealed unsafe partial class CpuBackend
             Require.F32(op, "dw", dw);
             Require.Numel(op, "dw", dw, c);
             var pdw = F32(dw); // (C)
-            if (UseVector512) ReduceChunks(pdw, c, rows, grain, (acc, s, e) => RmsNormBackwardRows<Vec512>(pdx, acc, pdy, px, pw, pr, s, e, c));
-            else ReduceChunks(pdw, c, rows, grain, (acc, s, e) => RmsNormBackwardRows<Vec256>(pdx, acc, pdy, px, pw, pr, s, e, c));
+            PartialBody body = UseVector512
+                ? (acc, s, e) => RmsNormBackwardRows<Vec512>(pdx, acc, pdy, px, pw, pr, s, e, c)
+                : (acc, s, e) => RmsNormBackwardRows<Vec256>(pdx, acc, pdy, px, pw, pr, s, e, c);
+            ReduceChunks(pdw, c, rows, grain, body);
         }
         GC.KeepAlive(copy);
     }

@@ -21,8 +21,10 @@ public sealed unsafe partial class CpuBackend
         float* py = F32(y), px = F32(x); // (N, H·HS) each
         var pos = I32(positions); // (N)
         var width = x.Shape.Cols;
-        if (UseVector512) ForChunks(x.Shape.Rows, Grain(3L * width), (_, s, e) => RopeRows<Vec512>(py, px, pos, table, s, e, width, headDim, backward: false));
-        else ForChunks(x.Shape.Rows, Grain(3L * width), (_, s, e) => RopeRows<Vec256>(py, px, pos, table, s, e, width, headDim, backward: false));
+        ChunkBody body = UseVector512
+            ? (_, s, e) => RopeRows<Vec512>(py, px, pos, table, s, e, width, headDim, backward: false)
+            : (_, s, e) => RopeRows<Vec256>(py, px, pos, table, s, e, width, headDim, backward: false);
+        ForChunks(x.Shape.Rows, Grain(3L * width), body);
         GC.KeepAlive(table);
     }
 
@@ -34,8 +36,10 @@ public sealed unsafe partial class CpuBackend
         var pos = I32(positions); // (N)
         Require.That(pdx != pdy, nameof(RopeBackward), "dx must not alias dy");
         var width = dy.Shape.Cols;
-        if (UseVector512) ForChunks(dy.Shape.Rows, Grain(3L * width), (_, s, e) => RopeRows<Vec512>(pdx, pdy, pos, table, s, e, width, headDim, backward: true));
-        else ForChunks(dy.Shape.Rows, Grain(3L * width), (_, s, e) => RopeRows<Vec256>(pdx, pdy, pos, table, s, e, width, headDim, backward: true));
+        ChunkBody body = UseVector512
+            ? (_, s, e) => RopeRows<Vec512>(pdx, pdy, pos, table, s, e, width, headDim, backward: true)
+            : (_, s, e) => RopeRows<Vec256>(pdx, pdy, pos, table, s, e, width, headDim, backward: true);
+        ForChunks(dy.Shape.Rows, Grain(3L * width), body);
         GC.KeepAlive(table);
     }
 
@@ -134,7 +138,8 @@ public sealed unsafe partial class CpuBackend
             if (maxPosition < current.Positions) return current;
             lock (_grow)
             {
-                if (maxPosition >= _current.Positions) _current = Build(Math.Max(maxPosition + 1, Math.Max(2 * _current.Positions, MinPositions)));
+                if (maxPosition >= _current.Positions)
+                    _current = Build(Math.Max(maxPosition + 1, Math.Max(2 * _current.Positions, MinPositions)));
                 return _current;
             }
         }

@@ -41,8 +41,10 @@ public sealed unsafe partial class CpuBackend
         Require.SameView(op, "dgate", dgate, "gate", gate); Require.SameView(op, "dup", dup, "gate", gate);
         Require.SameView(op, "dy", dy, "gate", gate); Require.SameView(op, "up", up, "gate", gate);
         float* pdg = F32(dgate), pdu = F32(dup), pdy = F32(dy), pg = F32(gate), pu = F32(up); // (N, FF) each
-        if (UseVector512) ForChunks(dy.Numel, Grain(12), (_, s, e) => SwiGluBackwardKernel<Vec512>(pdg + s, pdu + s, pdy + s, pg + s, pu + s, e - s));
-        else ForChunks(dy.Numel, Grain(12), (_, s, e) => SwiGluBackwardKernel<Vec256>(pdg + s, pdu + s, pdy + s, pg + s, pu + s, e - s));
+        ChunkBody body = UseVector512
+            ? (_, s, e) => SwiGluBackwardKernel<Vec512>(pdg + s, pdu + s, pdy + s, pg + s, pu + s, e - s)
+            : (_, s, e) => SwiGluBackwardKernel<Vec256>(pdg + s, pdu + s, pdy + s, pg + s, pu + s, e - s);
+        ForChunks(dy.Numel, Grain(12), body);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

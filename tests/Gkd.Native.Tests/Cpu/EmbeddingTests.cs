@@ -45,8 +45,14 @@ public class EmbeddingTests(bool wide) : CpuOpTest(wide)
             for (var j = 0; j < c; j++) exact[ids[i] * c + j] += dy[i * c + j];
         // The gradient of L = Σ dy·table[ids] over the table, against a central difference in double.
         var w = ToDouble(dy);
-        AssertDirectionalDerivative(t => { var s = 0.0; for (var i = 0; i < n; i++) for (var j = 0; j < c; j++) s += w[i * c + j] * t[ids[i] * c + j]; return s; },
-            ToDouble(dt0), exact.Select((e, k) => e - dt0[k]).ToArray(), seed: 3, "Embedding");
+        double Loss(double[] t)
+        {
+            var s = 0.0;
+            for (var i = 0; i < n; i++)
+                for (var j = 0; j < c; j++) s += w[i * c + j] * t[ids[i] * c + j];
+            return s;
+        }
+        AssertDirectionalDerivative(Loss, ToDouble(dt0), exact.Select((e, k) => e - dt0[k]).ToArray(), seed: 3, "Embedding");
         foreach (var threads in ThreadCounts)
         {
             using var be = Backend(threads);
