@@ -12,6 +12,9 @@ public sealed unsafe partial class CpuBackend
     /// <summary>Keys per tile: four vectors, so a row of scores lives in four registers.</summary>
     private static int AttentionBlockK<V>() where V : unmanaged, IVec<V> => 4 * V.Count;
 
+    /// <summary>Zero columns after the last time of a transposed head, so a key tile never reads past it.</summary>
+    private const int AttentionPad = 4 * 16;
+
     /// <summary>
     /// Causal grouped-query attention with left padding, flash-style: one work item per (b, query head, block of
     /// 16 queries) runs an online softmax over blocks of keys, holding only per-thread tiles. q, o (B, T, NH·HS),
@@ -25,10 +28,15 @@ public sealed unsafe partial class CpuBackend
         dims.Check(op, "o", o, isQuery: true);
         Require.F32(op, "lse", lse);
         Require.Numel(op, "lse", lse, (long)dims.B * dims.NH * dims.T);
-        var a = new AttentionPointers(F32(q), F32(k), F32(v), I32(start), F32(o), F32(lse));
-        var items = (long)dims.B * dims.NH * dims.QueryBlocks;
-        if (UseVector512) ForChunks(items, 1, (_, s, _) => AttentionForwardItem<Vec512>(a, dims, s));
-        else ForChunks(items, 1, (_, s, _) => AttentionForwardItem<Vec256>(a, dims, s));
+        var kt = TransposeHeads(F32(k), dims); // (B, NKV, HS, T + pad)
+        fixed (float* pkt = kt)
+        {
+            var a = new AttentionPointers(F32(q), F32(k), F32(v), pkt, null, I32(start), F32(o), F32(lse));
+            var items = (long)dims.B * dims.NH * dims.QueryBlocks;
+            if (UseVector512) ForChunks(items, 1, (_, s, _) => AttentionForwardItem<Vec512>(a, dims, s));
+            else ForChunks(items, 1, (_, s, _) => AttentionForwardItem<Vec256>(a, dims, s));
+        }
+        ArrayPool<float>.Shared.Return(kt);
     }
 
     /// <summary>
@@ -50,29 +58,65 @@ public sealed unsafe partial class CpuBackend
         dims.Check(op, "dv", dv, isQuery: false);
         Require.F32(op, "lse", lse);
         Require.Numel(op, "lse", lse, (long)dims.B * dims.NH * dims.T);
-        var a = new AttentionPointers(F32(q), F32(k), F32(v), I32(start), F32(o), F32(lse));
-        var g = new AttentionGradients(F32(dq), F32(dk), F32(dv), F32(dout),
-            GC.AllocateUninitializedArray<float>(checked(dims.B * dims.NH * dims.T), pinned: true));
-        var rows = (long)dims.B * dims.NH * dims.T;
-        if (UseVector512)
+        float[] kt = TransposeHeads(F32(k), dims), vt = TransposeHeads(F32(v), dims); // (B, NKV, HS, T + pad) each
+        fixed (float* pkt = kt, pvt = vt)
         {
-            ForChunks(rows, Grain(2L * dims.HS), (_, s, e) => AttentionDeltas<Vec512>(a, g, dims, s, e));
-            ForChunks((long)dims.B * dims.NH * dims.QueryBlocks, 1, (_, s, _) => AttentionDqItem<Vec512>(a, g, dims, s));
-            ForChunks((long)dims.B * dims.NKV * dims.KeyBlocks<Vec512>(), 1, (_, s, _) => AttentionDkDvItem<Vec512>(a, g, dims, s));
+            var a = new AttentionPointers(F32(q), F32(k), F32(v), pkt, pvt, I32(start), F32(o), F32(lse));
+            var g = new AttentionGradients(F32(dq), F32(dk), F32(dv), F32(dout),
+                GC.AllocateUninitializedArray<float>(checked(dims.B * dims.NH * dims.T), pinned: true));
+            var rows = (long)dims.B * dims.NH * dims.T;
+            if (UseVector512)
+            {
+                ForChunks(rows, Grain(2L * dims.HS), (_, s, e) => AttentionDeltas<Vec512>(a, g, dims, s, e));
+                ForChunks((long)dims.B * dims.NH * dims.QueryBlocks, 1, (_, s, _) => AttentionDqItem<Vec512>(a, g, dims, s));
+                ForChunks((long)dims.B * dims.NKV * dims.KeyBlocks<Vec512>(), 1, (_, s, _) => AttentionDkDvItem<Vec512>(a, g, dims, s));
+            }
+            else
+            {
+                ForChunks(rows, Grain(2L * dims.HS), (_, s, e) => AttentionDeltas<Vec256>(a, g, dims, s, e));
+                ForChunks((long)dims.B * dims.NH * dims.QueryBlocks, 1, (_, s, _) => AttentionDqItem<Vec256>(a, g, dims, s));
+                ForChunks((long)dims.B * dims.NKV * dims.KeyBlocks<Vec256>(), 1, (_, s, _) => AttentionDkDvItem<Vec256>(a, g, dims, s));
+            }
         }
-        else
-        {
-            ForChunks(rows, Grain(2L * dims.HS), (_, s, e) => AttentionDeltas<Vec256>(a, g, dims, s, e));
-            ForChunks((long)dims.B * dims.NH * dims.QueryBlocks, 1, (_, s, _) => AttentionDqItem<Vec256>(a, g, dims, s));
-            ForChunks((long)dims.B * dims.NKV * dims.KeyBlocks<Vec256>(), 1, (_, s, _) => AttentionDkDvItem<Vec256>(a, g, dims, s));
-        }
-        GC.KeepAlive(g.Delta);
+        ArrayPool<float>.Shared.Return(kt);
+        ArrayPool<float>.Shared.Return(vt);
     }
 
-    /// <summary>The forward's tensors: q (B, T, NH, HS), k, v (B, T, NKV, HS), start (B), o (B, T, NH, HS), lse (B, NH, T).</summary>
-    private readonly struct AttentionPointers(float* q, float* k, float* v, int* start, float* o, float* lse)
+    /// <summary>
+    /// k (B, T, NKV, HS) transposed per head into (B, NKV, HS, T + pad) with zero padding, so that a tile of keys'
+    /// scores is a row of FMAs over contiguous keys. Rented from the shared pool; the caller returns it.
+    /// </summary>
+    private float[] TransposeHeads(float* k, AttentionDims d)
     {
-        public readonly float* Q = q, K = k, V = v, O = o, Lse = lse;
+        var tp = d.T + AttentionPad;
+        var kt = ArrayPool<float>.Shared.Rent(checked(d.B * d.NKV * d.HS * tp));
+        fixed (float* pkt = kt)
+        {
+            var dst = pkt;
+            ForChunks((long)d.B * d.NKV * d.HS, Grain(tp), (_, start, end) =>
+            {
+                for (var row = start; row < end; row++) // row = (b·NKV + g)·HS + c
+                {
+                    var c = (int)(row % d.HS);
+                    var g = (int)(row / d.HS % d.NKV);
+                    var b = (int)(row / d.HS / d.NKV);
+                    var src = d.KRow(k, b, 0, g) + c;
+                    var line = dst + row * tp;
+                    for (var t = 0; t < d.T; t++) line[t] = src[t * d.KStride];
+                    new Span<float>(line + d.T, AttentionPad).Clear();
+                }
+            });
+        }
+        return kt;
+    }
+
+    /// <summary>
+    /// The forward's tensors: q (B, T, NH, HS), k, v (B, T, NKV, HS), their transposes kt, vt (B, NKV, HS, T + pad)
+    /// (vt only in the backward), start (B), o (B, T, NH, HS), lse (B, NH, T).
+    /// </summary>
+    private readonly struct AttentionPointers(float* q, float* k, float* v, float* kt, float* vt, int* start, float* o, float* lse)
+    {
+        public readonly float* Q = q, K = k, V = v, Kt = kt, Vt = vt, O = o, Lse = lse;
         public readonly int* Start = start;
     }
 
@@ -100,6 +144,12 @@ public sealed unsafe partial class CpuBackend
 
         /// <summary>Row t of kv head g in batch row b of a (B, T, NKV, HS) tensor.</summary>
         public float* KRow(float* p, int b, int t, int g) => p + (((long)b * T + t) * NKV + g) * HS;
+
+        /// <summary>Floats between consecutive channels of a transposed head (B, NKV, HS, T + pad).</summary>
+        public int TStride => T + AttentionPad;
+
+        /// <summary>Time t of channel 0 of kv head g in batch row b of a transposed (B, NKV, HS, T + pad) tensor.</summary>
+        public float* KtColumn(float* p, int b, int g, int t) => p + ((long)b * NKV + g) * HS * TStride + t;
 
         public static AttentionDims Of(string op, Tensor q, Tensor k, Tensor v, Tensor start, int headDim)
         {
@@ -147,10 +197,10 @@ public sealed unsafe partial class CpuBackend
         var ia = Math.Max(i0, st);
         if (ia >= i1) return;
         var nq = i1 - ia;
-        var pool = ArrayPool<float>.Shared.Rent(hs * bk + bk + nq * hs + 2 * nq);
+        var pool = ArrayPool<float>.Shared.Rent(bk + nq * hs + 2 * nq);
         fixed (float* scratch = pool)
         {
-            float* kt = scratch, s = kt + hs * bk, acc = s + bk, m = acc + nq * hs, l = m + nq; // (HS, BK), (BK), (nq, HS), (nq), (nq)
+            float* s = scratch, acc = s + bk, m = acc + nq * hs, l = m + nq; // (BK), (nq, HS), (nq), (nq)
             new Span<float>(acc, nq * hs).Clear();
             new Span<float>(m, nq).Fill(float.NegativeInfinity);
             new Span<float>(l, nq).Clear();
@@ -158,13 +208,13 @@ public sealed unsafe partial class CpuBackend
             for (var j0 = st; j0 < i1; j0 += bk)
             {
                 var nk = Math.Min(bk, i1 - j0);
-                TransposeKeys(kt, d.KRow(a.K, b, j0, g), d.KStride, nk, hs, bk);
+                var kt = d.KtColumn(a.Kt, b, g, j0); // (HS, BK) with row stride T + pad
                 for (var r = 0; r < nq; r++)
                 {
                     var i = ia + r;
                     if (i < j0) continue;
                     var valid = Math.Min(nk, i - j0 + 1);
-                    ScoreRow<V>(s, d.QRow(a.Q, b, i, h), kt, hs, scale, valid);
+                    ScoreRow<V>(s, d.QRow(a.Q, b, i, h), kt, d.TStride, hs, scale, valid);
                     var mNew = MathF.Max(m[r], RowMaxOf<V>(s));
                     var alpha = MathF.Exp(m[r] - mNew); // 0 on the first block, where m = −∞
                     l[r] = l[r] * alpha + ExpInPlace<V>(s, mNew);
@@ -210,25 +260,24 @@ public sealed unsafe partial class CpuBackend
         var nq = i1 - ia;
         long headRow = ((long)b * d.NH + h) * d.T;
         float* lse = a.Lse + headRow; // (T)
-        var pool = ArrayPool<float>.Shared.Rent(2 * hs * bk + 2 * bk + nq * hs);
+        var pool = ArrayPool<float>.Shared.Rent(2 * bk + nq * hs);
         fixed (float* delta = &grad.Delta[headRow])
         fixed (float* scratch = pool)
         {
-            float* kt = scratch, vt = kt + hs * bk, p = vt + hs * bk, ds = p + bk, acc = ds + bk; // (HS, BK) ×2, (BK) ×2, (nq, HS)
+            float* p = scratch, ds = p + bk, acc = ds + bk; // (BK) ×2, (nq, HS)
             new Span<float>(acc, nq * hs).Clear();
             var scale = V.Splat(d.Scale);
             for (var j0 = st; j0 < i1; j0 += bk)
             {
                 var nk = Math.Min(bk, i1 - j0);
-                TransposeKeys(kt, d.KRow(a.K, b, j0, g), d.KStride, nk, hs, bk);
-                TransposeKeys(vt, d.KRow(a.V, b, j0, g), d.KStride, nk, hs, bk);
+                float* kt = d.KtColumn(a.Kt, b, g, j0), vt = d.KtColumn(a.Vt, b, g, j0); // (HS, BK) each, row stride T + pad
                 for (var r = 0; r < nq; r++)
                 {
                     var i = ia + r;
                     if (i < j0) continue;
                     var valid = Math.Min(nk, i - j0 + 1);
-                    ProbabilitiesAndScoreGrads<V>(p, ds, d.QRow(a.Q, b, i, h), d.QRow(grad.Dout, b, i, h), kt, vt, hs, scale,
-                        valid, lse[i], delta[i]);
+                    ProbabilitiesAndScoreGrads<V>(p, ds, d.QRow(a.Q, b, i, h), d.QRow(grad.Dout, b, i, h), kt, vt, d.TStride,
+                        hs, scale, valid, lse[i], delta[i]);
                     AccumulateRow<V>(acc + r * hs, 1f, ds, 1, valid, d.KRow(a.K, b, j0, g), d.KStride, hs);
                 }
             }
@@ -253,14 +302,12 @@ public sealed unsafe partial class CpuBackend
         var j0 = a.Start[b] + kb * bk;
         if (j0 >= d.T) return;
         var nk = Math.Min(bk, d.T - j0);
-        var pool = ArrayPool<float>.Shared.Rent(2 * hs * bk + 2 * bq * bk + 2 * bk * hs);
+        var pool = ArrayPool<float>.Shared.Rent(2 * bq * bk + 2 * bk * hs);
         fixed (float* scratch = pool)
         {
-            float* kt = scratch, vt = kt + hs * bk, p = vt + hs * bk, ds = p + bq * bk; // (HS, BK) ×2, (BQ, BK) ×2
-            float* dkAcc = ds + bq * bk, dvAcc = dkAcc + bk * hs; // (BK, HS) ×2
+            float* p = scratch, ds = p + bq * bk, dkAcc = ds + bq * bk, dvAcc = dkAcc + bk * hs; // (BQ, BK) ×2, (BK, HS) ×2
             new Span<float>(dkAcc, 2 * bk * hs).Clear();
-            TransposeKeys(kt, d.KRow(a.K, b, j0, g), d.KStride, nk, hs, bk);
-            TransposeKeys(vt, d.KRow(a.V, b, j0, g), d.KStride, nk, hs, bk);
+            float* kt = d.KtColumn(a.Kt, b, g, j0), vt = d.KtColumn(a.Vt, b, g, j0); // (HS, BK) each, row stride T + pad
             var scale = V.Splat(d.Scale);
             for (var h = g * d.Group; h < (g + 1) * d.Group; h++)
             {
@@ -275,7 +322,7 @@ public sealed unsafe partial class CpuBackend
                         {
                             var i = i0 + r;
                             ProbabilitiesAndScoreGrads<V>(p + r * bk, ds + r * bk, d.QRow(a.Q, b, i, h), d.QRow(grad.Dout, b, i, h),
-                                kt, vt, hs, scale, Math.Min(nk, i - j0 + 1), lse[i], delta[i]);
+                                kt, vt, d.TStride, hs, scale, Math.Min(nk, i - j0 + 1), lse[i], delta[i]);
                         }
                         for (var j = 0; j < nk; j++)
                         {
@@ -295,54 +342,57 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>
-    /// For query row i against a key block (kt, vt (HS, BK)): p (BK) = e^(scale·q·k_j − lse_i) and ds (BK) =
-    /// p_j (dout_i·v_j − D_i), both 0 for j ≥ valid.
+    /// For query row i against a key block (kt, vt (HS, BK), row stride ld): p (BK) = e^(scale·q·k_j − lse_i) and
+    /// ds (BK) = p_j (dout_i·v_j − D_i), both 0 for j ≥ valid.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ProbabilitiesAndScoreGrads<V>(float* p, float* ds, float* q, float* dout, float* kt, float* vt, int hs,
-        V scale, int valid, float lse, float delta) where V : unmanaged, IVec<V>
+    private static void ProbabilitiesAndScoreGrads<V>(float* p, float* ds, float* q, float* dout, float* kt, float* vt, int ld,
+        int hs, V scale, int valid, float lse, float delta) where V : unmanaged, IVec<V>
     {
-        ScoreRow<V>(p, q, kt, hs, scale, valid);
+        ScoreRow<V>(p, q, kt, ld, hs, scale, valid);
         ExpInPlace<V>(p, lse);
-        ScoreRow<V>(ds, dout, vt, hs, V.Splat(1f), valid);
+        ScoreRow<V>(ds, dout, vt, ld, hs, V.Splat(1f), valid);
         var vd = V.Splat(delta);
         for (var j = 0; j < 4 * V.Count; j += V.Count) (V.Load(p + j) * (V.Load(ds + j) - vd)).Store(ds + j);
     }
 
-    /// <summary>dst (HS, BK) = the transpose of nk rows (stride apart, HS each), zero-padded to BK columns.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransposeKeys(float* dst, float* src, long stride, int nk, int hs, int bk)
-    {
-        for (var c = 0; c < hs; c++)
-        {
-            var row = dst + c * bk;
-            for (var j = 0; j < nk; j++) row[j] = src[j * stride + c];
-            for (var j = nk; j < bk; j++) row[j] = 0f;
-        }
-    }
-
     /// <summary>
-    /// s (BK) = scale · (a · bt[:, j]) for a (HS) and bt (HS, BK), with BK = four vectors; entries j ≥ valid are set
-    /// to −∞ (masked keys).
+    /// s (BK) = scale · (a · bt[:, j]) for a (HS) and bt (HS, BK) with row stride ld, BK = four vectors; entries
+    /// j ≥ valid are set to −∞ (masked keys). Even and odd c accumulate apart (eight independent FMA chains), then add.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreRow<V>(float* s, float* a, float* bt, int hs, V scale, int valid) where V : unmanaged, IVec<V>
+    private static void ScoreRow<V>(float* s, float* a, float* bt, int ld, int hs, V scale, int valid) where V : unmanaged, IVec<V>
     {
         int w = V.Count, bk = 4 * w;
         V acc0 = V.Zero, acc1 = V.Zero, acc2 = V.Zero, acc3 = V.Zero;
-        for (var c = 0; c < hs; c++)
+        V odd0 = V.Zero, odd1 = V.Zero, odd2 = V.Zero, odd3 = V.Zero;
+        var c = 0;
+        for (; c + 2 <= hs; c += 2)
         {
-            var ac = V.Splat(a[c]);
-            var row = bt + c * bk;
-            acc0 = V.Fma(ac, V.Load(row), acc0);
-            acc1 = V.Fma(ac, V.Load(row + w), acc1);
-            acc2 = V.Fma(ac, V.Load(row + 2 * w), acc2);
-            acc3 = V.Fma(ac, V.Load(row + 3 * w), acc3);
+            V ae = V.Splat(a[c]), ao = V.Splat(a[c + 1]);
+            float* re = bt + (long)c * ld, ro = re + ld;
+            acc0 = V.Fma(ae, V.Load(re), acc0);
+            acc1 = V.Fma(ae, V.Load(re + w), acc1);
+            acc2 = V.Fma(ae, V.Load(re + 2 * w), acc2);
+            acc3 = V.Fma(ae, V.Load(re + 3 * w), acc3);
+            odd0 = V.Fma(ao, V.Load(ro), odd0);
+            odd1 = V.Fma(ao, V.Load(ro + w), odd1);
+            odd2 = V.Fma(ao, V.Load(ro + 2 * w), odd2);
+            odd3 = V.Fma(ao, V.Load(ro + 3 * w), odd3);
         }
-        (acc0 * scale).Store(s);
-        (acc1 * scale).Store(s + w);
-        (acc2 * scale).Store(s + 2 * w);
-        (acc3 * scale).Store(s + 3 * w);
+        if (c < hs)
+        {
+            var ae = V.Splat(a[c]);
+            var re = bt + (long)c * ld;
+            acc0 = V.Fma(ae, V.Load(re), acc0);
+            acc1 = V.Fma(ae, V.Load(re + w), acc1);
+            acc2 = V.Fma(ae, V.Load(re + 2 * w), acc2);
+            acc3 = V.Fma(ae, V.Load(re + 3 * w), acc3);
+        }
+        ((acc0 + odd0) * scale).Store(s);
+        ((acc1 + odd1) * scale).Store(s + w);
+        ((acc2 + odd2) * scale).Store(s + 2 * w);
+        ((acc3 + odd3) * scale).Store(s + 3 * w);
         for (var j = valid; j < bk; j++) s[j] = float.NegativeInfinity;
     }
 
@@ -372,7 +422,7 @@ public sealed unsafe partial class CpuBackend
 
     /// <summary>
     /// acc (HS) = alpha · acc + Σ_{k &lt; count} w[k·wStride] · rows[k·rowStride …] (rows of HS floats), with the
-    /// accumulator chunks held in registers across k.
+    /// accumulator chunks held in registers across k (even and odd k apart: eight independent FMA chains).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateRow<V>(float* acc, float alpha, float* w, int wStride, int count, float* rows, long rowStride, int hs)
@@ -385,19 +435,34 @@ public sealed unsafe partial class CpuBackend
         {
             V a0 = V.Load(acc + c) * va, a1 = V.Load(acc + c + vw) * va;
             V a2 = V.Load(acc + c + 2 * vw) * va, a3 = V.Load(acc + c + 3 * vw) * va;
-            for (var k = 0; k < count; k++)
+            V b0 = V.Zero, b1 = V.Zero, b2 = V.Zero, b3 = V.Zero;
+            var k = 0;
+            for (; k + 2 <= count; k += 2)
             {
-                var wk = V.Splat(w[k * wStride]);
-                var row = rows + k * rowStride + c;
-                a0 = V.Fma(wk, V.Load(row), a0);
-                a1 = V.Fma(wk, V.Load(row + vw), a1);
-                a2 = V.Fma(wk, V.Load(row + 2 * vw), a2);
-                a3 = V.Fma(wk, V.Load(row + 3 * vw), a3);
+                V we = V.Splat(w[k * wStride]), wo = V.Splat(w[(k + 1) * wStride]);
+                float* re = rows + k * rowStride + c, ro = re + rowStride;
+                a0 = V.Fma(we, V.Load(re), a0);
+                a1 = V.Fma(we, V.Load(re + vw), a1);
+                a2 = V.Fma(we, V.Load(re + 2 * vw), a2);
+                a3 = V.Fma(we, V.Load(re + 3 * vw), a3);
+                b0 = V.Fma(wo, V.Load(ro), b0);
+                b1 = V.Fma(wo, V.Load(ro + vw), b1);
+                b2 = V.Fma(wo, V.Load(ro + 2 * vw), b2);
+                b3 = V.Fma(wo, V.Load(ro + 3 * vw), b3);
             }
-            a0.Store(acc + c);
-            a1.Store(acc + c + vw);
-            a2.Store(acc + c + 2 * vw);
-            a3.Store(acc + c + 3 * vw);
+            if (k < count)
+            {
+                var we = V.Splat(w[k * wStride]);
+                var re = rows + k * rowStride + c;
+                a0 = V.Fma(we, V.Load(re), a0);
+                a1 = V.Fma(we, V.Load(re + vw), a1);
+                a2 = V.Fma(we, V.Load(re + 2 * vw), a2);
+                a3 = V.Fma(we, V.Load(re + 3 * vw), a3);
+            }
+            (a0 + b0).Store(acc + c);
+            (a1 + b1).Store(acc + c + vw);
+            (a2 + b2).Store(acc + c + 2 * vw);
+            (a3 + b3).Store(acc + c + 3 * vw);
         }
         for (; c + vw <= hs; c += vw)
         {
