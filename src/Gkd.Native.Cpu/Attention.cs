@@ -17,9 +17,10 @@ public sealed unsafe partial class CpuBackend
 
     /// <summary>
     /// Causal grouped-query attention with left padding, flash-style: one work item per (b, query head, block of
-    /// 16 queries) runs an online softmax over blocks of keys, holding only per-thread tiles. q, o (B, T, NH·HS),
-    /// k, v (B, T, NKV·HS) f32 (any shape with those first two axes and element counts); lse (B, NH, T) f32; start
-    /// (B) i32 in [0, T]. Query t of row b attends keys start_b … t with scale 1/√HS; pad queries get o = 0, lse = 0.
+    /// 16 queries) runs an online softmax over blocks of keys, holding only per-thread tiles. q, o (B, T, NH, HS) and
+    /// k, v (B, T, NKV, HS) f32, also accepted as (B, T, heads·HS) or (B·T, heads·HS) with B = start's length;
+    /// lse (B, NH, T) f32; start (B) i32 in [0, T]. Query t of row b attends keys start_b … t with scale 1/√HS;
+    /// pad queries get o = 0, lse = 0.
     /// </summary>
     public void AttentionForward(Tensor o, Tensor lse, Tensor q, Tensor k, Tensor v, Tensor start, int headDim)
     {
@@ -151,31 +152,39 @@ public sealed unsafe partial class CpuBackend
         /// <summary>Time t of channel 0 of kv head g in batch row b of a transposed (B, NKV, HS, T + pad) tensor.</summary>
         public float* KtColumn(float* p, int b, int g, int t) => p + ((long)b * NKV + g) * HS * TStride + t;
 
+        /// <summary>
+        /// The sizes from q and k: B = start's length; T = q's second axis when q is (B, T, …), else its rows / B;
+        /// NH and NKV from the element counts. Checks dtypes, head grouping and start ∈ [0, T].
+        /// </summary>
         public static AttentionDims Of(string op, Tensor q, Tensor k, Tensor v, Tensor start, int headDim)
         {
             Require.F32(op, "q", q); Require.F32(op, "k", k); Require.F32(op, "v", v); Require.I32(op, "start", start);
-            Require.That(q.Shape.Rank >= 3 && headDim > 0, op, $"q {Require.Describe(q)} must be (B, T, NH, HS) with HS = {headDim}");
-            int b = q.Shape[0], t = q.Shape[1];
-            Require.That(start.Numel == b, op, $"start {Require.Describe(start)} must hold B = {b} entries");
-            Require.That(k.Shape.Rank >= 3 && k.Shape[0] == b && k.Shape[1] == t && k.Shape == v.Shape, op,
-                $"k {Require.Describe(k)} and v {Require.Describe(v)} must both be (B, T, NKV, HS) for q {Require.Describe(q)}");
-            var qWidth = b * (long)t == 0 ? 0 : q.Numel / ((long)b * t);
-            var kWidth = b * (long)t == 0 ? 0 : k.Numel / ((long)b * t);
-            Require.That(qWidth % headDim == 0 && kWidth % headDim == 0 && kWidth > 0 && qWidth / headDim % (kWidth / headDim) == 0, op,
-                $"q {Require.Describe(q)} and k {Require.Describe(k)} must hold NH and NKV heads of size {headDim} with NKV dividing NH");
+            var b = checked((int)start.Numel);
+            Require.That(b > 0 && headDim > 0, op, $"start {Require.Describe(start)} must hold B > 0 entries and HS = {headDim} > 0");
+            var rank3 = q.Shape.Rank >= 3;
+            Require.That(rank3 ? q.Shape[0] == b : q.Shape.Rows % b == 0, op,
+                $"q {Require.Describe(q)} must be (B, T, NH, HS) or (B·T, NH·HS) for B = {b} from start");
+            var t = rank3 ? q.Shape[1] : checked((int)(q.Shape.Rows / b));
+            var bt = (long)b * t;
+            Require.That(t > 0 && q.Numel % (bt * headDim) == 0 && k.Numel % (bt * headDim) == 0 && k.Numel > 0 && v.Numel == k.Numel, op,
+                $"q {Require.Describe(q)}, k {Require.Describe(k)} and v {Require.Describe(v)} must hold B·T = {b}·{t} rows " +
+                $"of heads of size {headDim}");
+            int nh = (int)(q.Numel / (bt * headDim)), nkv = (int)(k.Numel / (bt * headDim));
+            Require.That(nh % nkv == 0, op,
+                $"q {Require.Describe(q)} has {nh} heads and k {Require.Describe(k)} {nkv}: NKV must divide NH");
             var pStart = I32(start);
             for (var i = 0; i < b; i++)
                 Require.That(pStart[i] >= 0 && pStart[i] <= t, op, $"start[{i}] = {pStart[i]} is outside [0, T = {t}]");
-            return new AttentionDims(b, t, (int)(qWidth / headDim), (int)(kWidth / headDim), headDim);
+            return new AttentionDims(b, t, nh, nkv, headDim);
         }
 
-        /// <summary>x is f32 with q's layout (B, T, NH, HS) or k's (B, T, NKV, HS).</summary>
+        /// <summary>x is f32 and holds as many elements as q (B, T, NH, HS), or as k (B, T, NKV, HS).</summary>
         public void Check(string op, string name, Tensor x, bool isQuery)
         {
             Require.F32(op, name, x);
             var heads = isQuery ? NH : NKV;
-            Require.That(x.Shape.Rank >= 2 && x.Shape[0] == B && x.Shape[1] == T && x.Numel == (long)B * T * heads * HS, op,
-                $"{name} {Require.Describe(x)} must be (B, T, {(isQuery ? "NH" : "NKV")}, HS) = ({B}, {T}, {heads}, {HS})");
+            Require.That(x.Numel == (long)B * T * heads * HS, op,
+                $"{name} {Require.Describe(x)} must hold (B, T, {(isQuery ? "NH" : "NKV")}, HS) = ({B}, {T}, {heads}, {HS}) elements");
         }
     }
 

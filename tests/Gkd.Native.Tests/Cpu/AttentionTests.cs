@@ -202,6 +202,30 @@ public class AttentionTests(bool wide) : CpuOpTest(wide)
         using var o = be.Allocate(q.Shape, DType.F32);
         using var l = be.Allocate(new Shape(1, 3, 4), DType.F32);
         Assert.That(() => be.AttentionForward(o, l, q, k, k, s, 8),
-            Throws.ArgumentException.With.Message.Contains("AttentionForward").And.Message.Contains("NKV dividing NH"));
+            Throws.ArgumentException.With.Message.Contains("AttentionForward").And.Message.Contains("NKV must divide NH"));
+    }
+
+    [Test]
+    public void RowsViewOfBatchAndTimeGivesTheSameResult()
+    {
+        // The model passes q (B·T, NH·HS) and k, v (B·T, NKV·HS); B comes from start.
+        var d = new Dims(B: 2, T: 9, NH: 4, NKV: 2, HS: 8);
+        var rng = new Random(12);
+        float[] q = Uniform(rng, d.QCount), k = Uniform(rng, d.KCount), v = Uniform(rng, d.KCount);
+        int[] start = [0, 4];
+        float[] Run(int[] qDims, int[] kDims)
+        {
+            using var be = Backend();
+            using var tq = F32(be, q, qDims);
+            using var tk = F32(be, k, kDims);
+            using var tv = F32(be, v, kDims);
+            using var ts = I32(be, start, d.B);
+            using var to = be.Allocate(tq.Shape, DType.F32);
+            using var tl = be.Allocate(new Shape(d.B, d.NH, d.T), DType.F32);
+            be.AttentionForward(to, tl, tq, tk, tv, ts, d.HS);
+            return Read(to);
+        }
+        AssertSameBits(Run([d.B * d.T, d.NH * d.HS], [d.B * d.T, d.NKV * d.HS]),
+            Run([d.B, d.T, d.NH, d.HS], [d.B, d.T, d.NKV, d.HS]), "(B·T, NH·HS) vs (B, T, NH, HS)");
     }
 }
