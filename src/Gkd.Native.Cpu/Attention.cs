@@ -360,7 +360,7 @@ public sealed unsafe partial class CpuBackend
     {
         ScoreRow<V>(p, q, kt, ld, hs, scale, valid);
         ExpInPlace<V>(p, lse);
-        ScoreRow<V>(ds, dout, vt, ld, hs, V.Splat(1f), valid);
+        ScoreRow<V>(ds, dout, vt, ld, hs, V.Splat(1f), valid: 4 * V.Count); // unmasked: finite, so p = 0 gives ds = 0
         var vd = V.Splat(delta);
         for (var j = 0; j < 4 * V.Count; j += V.Count) (V.Load(p + j) * (V.Load(ds + j) - vd)).Store(ds + j);
     }
