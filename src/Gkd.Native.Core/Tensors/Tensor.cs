@@ -94,7 +94,9 @@ public sealed class Tensor : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (--_cell.Handles == 0)
+        // A leaf's gradient goes with its last handle; a recorded op's output gradient is freed by the tape once its
+        // producer has consumed it (a consumer's saved handle may be the last one and must not take it along).
+        if (--_cell.Handles == 0 && _cell.IsLeaf)
         {
             _cell.Grad?.Dispose();
             _cell.Grad = null;

@@ -13,7 +13,7 @@ public sealed class ProgressReporter
     private readonly int _total;
     private readonly bool _terminal;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastPrint = TimeSpan.MinValue;
+    private TimeSpan? _lastPrint;
     private int _done;
     private long _tokens;
 
@@ -33,7 +33,7 @@ public sealed class ProgressReporter
         _done++;
         _tokens += tokens;
         var now = _clock.Elapsed;
-        if (!_terminal && _done < _total && now - _lastPrint < PlainInterval) return;
+        if (!_terminal && _done < _total && _lastPrint is { } last && now - last < PlainInterval) return;
         _lastPrint = now;
         Print(note);
     }

@@ -55,7 +55,7 @@ public sealed class EvalGoldenTests
         Assert.That(code, Is.EqualTo(0), stderr.ToString());
         var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "eval_results.json"))).RootElement;
         var expected = golden.GetProperty(withAdapter ? "eval_loss_with_adapter" : "eval_loss").GetDouble();
-        Assert.That(results.GetProperty("eval_loss").GetDouble(), Is.EqualTo(expected).Within(1e-5).Percent);
+        Assert.That(results.GetProperty("eval_loss").GetDouble(), Is.EqualTo(expected).Within(1e-3).Percent);
         var tokens = golden.GetProperty("batches").EnumerateArray().Sum(b => b.GetProperty("completion_tokens").GetInt32());
         Assert.That(results.GetProperty("eval_tokens").GetInt64(), Is.EqualTo(tokens));
         Assert.That(stdout.ToString(), Does.Contain("eval_loss"));

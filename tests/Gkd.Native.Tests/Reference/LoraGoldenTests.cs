@@ -1,5 +1,6 @@
 using Gkd.Native.Core.Autograd;
 using Gkd.Native.Core.Backends;
+using Gkd.Native.Core.Tensors;
 using Gkd.Native.Cpu;
 using Gkd.Native.Tests.Support;
 
@@ -11,14 +12,14 @@ public sealed class LoraGoldenTests
     [Test]
     public void BranchForwardAndBackward()
     {
-        IBackend cpu = new CpuBackend(2);
+        using IBackend cpu = new CpuBackend(2);
         using var g = new GoldenFile("ops", "lora.safetensors");
         using var x = g.Load(cpu, "x");
         using var a = g.Load(cpu, "A");
         using var b = g.Load(cpu, "B");
         using var dy = g.Load(cpu, "dy");
         foreach (var t in new[] { x, a, b }) t.RequiresGrad = true;
-        using var zero = cpu.Zeros(g.ShapeOf("y"), Core.Tensors.DType.F32);
+        using var zero = cpu.Zeros(g.ShapeOf("y"), DType.F32);
         using var tape = new Tape();
         using var y = tape.Lora(zero, x, a, b, (float)g.Meta("scaling"), dropout: 0f, seed: 0);
         tape.Backward(y, dy);

@@ -18,6 +18,9 @@ public sealed class ModelGoldenTests
 {
     private readonly IBackend _cpu = new CpuBackend(2);
 
+    [OneTimeTearDown]
+    public void DisposeBackend() => _cpu.Dispose();
+
     public static Qwen2Model LoadModel(IBackend backend, string name)
     {
         using var checkpoint = HfCheckpoint.Open(TestPaths.Golden("models", name));
@@ -85,7 +88,7 @@ public sealed class ModelGoldenTests
         var objective = new DistillObjective(student, teacher, double.Parse(beta, System.Globalization.CultureInfo.InvariantCulture));
         var batch = BatchOf(g);
         var (sum, tokens) = objective.Run(batch, train: false);
-        Assert.That(sum / tokens, Is.EqualTo(g.F32($"loss.beta{beta}")[0]).Within(1e-5).Percent);
+        Assert.That(sum / tokens, Is.EqualTo(g.F32($"loss.beta{beta}")[0]).Within(1e-3).Percent);
     }
 
     [TestCase(false)]
@@ -100,7 +103,7 @@ public sealed class ModelGoldenTests
         var batch = BatchOf(g);
         var objective = new DistillObjective(student, teacher, 0.5);
         var (sum, tokens) = objective.Run(batch, train: true, gradScale: 1f / batch.CompletionTokenCount);
-        Assert.That(sum / tokens, Is.EqualTo(g.F32("loss.beta0.5")[0]).Within(1e-5).Percent);
+        Assert.That(sum / tokens, Is.EqualTo(g.F32("loss.beta0.5")[0]).Within(1e-3).Percent);
         var parameters = LoraAdapter.Parameters(student).ToArray();
         Assert.That(parameters, Has.Length.EqualTo(8));
         foreach (var (key, tensor) in parameters)

@@ -13,6 +13,9 @@ public sealed class OpGoldenTests
 {
     private readonly IBackend _cpu = new CpuBackend(2);
 
+    [OneTimeTearDown]
+    public void DisposeBackend() => _cpu.Dispose();
+
     private Tensor In(GoldenFile g, string name) => g.Load(_cpu, name);
 
     private Tensor Like(GoldenFile g, string name, DType dtype = DType.F32) => _cpu.Zeros(g.ShapeOf(name), dtype);
@@ -164,6 +167,6 @@ public sealed class OpGoldenTests
         using var t = In(g, "check.teacher");
         using var loss = _cpu.Zeros(new Shape(1), DType.F32);
         _cpu.DistillLoss(loss, null, s, t, beta, 1f);
-        Assert.That(loss.ToFloatArray()[0], Is.EqualTo(0.8 * Math.Log(9)).Within(1e-5).Percent, "0.8·ln 9");
+        Assert.That(loss.ToFloatArray()[0], Is.EqualTo(0.8 * Math.Log(9)).Within(1e-3).Percent, "0.8·ln 9");
     }
 }
