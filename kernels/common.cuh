@@ -22,6 +22,8 @@
 // 0xffffffff or gkd_warp_mask()); divergent partial masks, __activemask and shuffle widths below 32 are not
 // supported. Declare static shared memory as `__shared__ T name[N];` inside the kernel or device function (never
 // `static __shared__`, never `extern __shared__` — use DYNAMIC_SHARED). No uint3/dim3 locals, no printf.
+// Architecture-specific code (Hopper's wgmma, TMA) goes behind `#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900`
+// with a portable #else, which is what the sm_80 check and the emulation (no __CUDA_ARCH__) compile.
 #ifndef GKD_COMMON_CUH
 #define GKD_COMMON_CUH
 
@@ -30,7 +32,7 @@
 #error "the CPU emulation build force-includes kernels/emulation/gkd_emulation.h"
 #endif
 #elif defined(GKD_CUDA) || defined(__CUDACC_RTC__)
-#define GKD_NVRTC 1
+// NVRTC: CUDA's built-ins need no definitions here.
 #elif defined(__clang__) && defined(__CUDA__)
 #define GKD_CLANG_CHECK 1
 #else
@@ -52,25 +54,28 @@ typedef unsigned short bf16;
 #if defined(GKD_CLANG_CHECK)
 // -nocudainc leaves only the built-in variables and __syncthreads; these are the CUDA device functions kernels use,
 // as clang's own CUDA headers define them. Approximate math is fine here: this code is compiled, never run.
-#define GKD_DEV static __device__ __forceinline__
+// Without a CUDA installation clang enables no PTX ISA features, so the *_sync builtins are unlocked per function
+// with target("ptx70") (sm_80's PTX ISA; such functions cannot also be always_inline).
+#define GKD_DEV __device__ __forceinline__
+#define GKD_DEV_SYNC __device__ inline __attribute__((target("ptx70")))
 
-GKD_DEV void __syncwarp(unsigned mask = 0xffffffffu) { __nvvm_bar_warp_sync(mask); }
+GKD_DEV_SYNC void __syncwarp(unsigned mask = 0xffffffffu) { __nvvm_bar_warp_sync(mask); }
 
-GKD_DEV int __shfl_sync(unsigned mask, int v, int src) { return __nvvm_shfl_sync_idx_i32(mask, v, src, 0x1f); }
-GKD_DEV float __shfl_sync(unsigned mask, float v, int src) { return __nvvm_shfl_sync_idx_f32(mask, v, src, 0x1f); }
-GKD_DEV unsigned __shfl_sync(unsigned mask, unsigned v, int src) { return (unsigned)__shfl_sync(mask, (int)v, src); }
-GKD_DEV int __shfl_xor_sync(unsigned mask, int v, int m) { return __nvvm_shfl_sync_bfly_i32(mask, v, m, 0x1f); }
-GKD_DEV float __shfl_xor_sync(unsigned mask, float v, int m) { return __nvvm_shfl_sync_bfly_f32(mask, v, m, 0x1f); }
-GKD_DEV unsigned __shfl_xor_sync(unsigned mask, unsigned v, int m) { return (unsigned)__shfl_xor_sync(mask, (int)v, m); }
-GKD_DEV int __shfl_down_sync(unsigned mask, int v, unsigned d) { return __nvvm_shfl_sync_down_i32(mask, v, d, 0x1f); }
-GKD_DEV float __shfl_down_sync(unsigned mask, float v, unsigned d) { return __nvvm_shfl_sync_down_f32(mask, v, d, 0x1f); }
-GKD_DEV unsigned __shfl_down_sync(unsigned mask, unsigned v, unsigned d) { return (unsigned)__shfl_down_sync(mask, (int)v, d); }
-GKD_DEV int __shfl_up_sync(unsigned mask, int v, unsigned d) { return __nvvm_shfl_sync_up_i32(mask, v, d, 0); }
-GKD_DEV float __shfl_up_sync(unsigned mask, float v, unsigned d) { return __nvvm_shfl_sync_up_f32(mask, v, d, 0); }
-GKD_DEV unsigned __shfl_up_sync(unsigned mask, unsigned v, unsigned d) { return (unsigned)__shfl_up_sync(mask, (int)v, d); }
-GKD_DEV unsigned __ballot_sync(unsigned mask, int pred) { return __nvvm_vote_ballot_sync(mask, pred); }
-GKD_DEV int __any_sync(unsigned mask, int pred) { return __nvvm_vote_any_sync(mask, pred); }
-GKD_DEV int __all_sync(unsigned mask, int pred) { return __nvvm_vote_all_sync(mask, pred); }
+GKD_DEV_SYNC int __shfl_sync(unsigned mask, int v, int src) { return __nvvm_shfl_sync_idx_i32(mask, v, src, 0x1f); }
+GKD_DEV_SYNC float __shfl_sync(unsigned mask, float v, int src) { return __nvvm_shfl_sync_idx_f32(mask, v, src, 0x1f); }
+GKD_DEV_SYNC unsigned __shfl_sync(unsigned mask, unsigned v, int src) { return (unsigned)__shfl_sync(mask, (int)v, src); }
+GKD_DEV_SYNC int __shfl_xor_sync(unsigned mask, int v, int m) { return __nvvm_shfl_sync_bfly_i32(mask, v, m, 0x1f); }
+GKD_DEV_SYNC float __shfl_xor_sync(unsigned mask, float v, int m) { return __nvvm_shfl_sync_bfly_f32(mask, v, m, 0x1f); }
+GKD_DEV_SYNC unsigned __shfl_xor_sync(unsigned mask, unsigned v, int m) { return (unsigned)__shfl_xor_sync(mask, (int)v, m); }
+GKD_DEV_SYNC int __shfl_down_sync(unsigned mask, int v, unsigned d) { return __nvvm_shfl_sync_down_i32(mask, v, d, 0x1f); }
+GKD_DEV_SYNC float __shfl_down_sync(unsigned mask, float v, unsigned d) { return __nvvm_shfl_sync_down_f32(mask, v, d, 0x1f); }
+GKD_DEV_SYNC unsigned __shfl_down_sync(unsigned mask, unsigned v, unsigned d) { return (unsigned)__shfl_down_sync(mask, (int)v, d); }
+GKD_DEV_SYNC int __shfl_up_sync(unsigned mask, int v, unsigned d) { return __nvvm_shfl_sync_up_i32(mask, v, d, 0); }
+GKD_DEV_SYNC float __shfl_up_sync(unsigned mask, float v, unsigned d) { return __nvvm_shfl_sync_up_f32(mask, v, d, 0); }
+GKD_DEV_SYNC unsigned __shfl_up_sync(unsigned mask, unsigned v, unsigned d) { return (unsigned)__shfl_up_sync(mask, (int)v, d); }
+GKD_DEV_SYNC unsigned __ballot_sync(unsigned mask, int pred) { return __nvvm_vote_ballot_sync(mask, pred); }
+GKD_DEV_SYNC int __any_sync(unsigned mask, int pred) { return __nvvm_vote_any_sync(mask, pred); }
+GKD_DEV_SYNC int __all_sync(unsigned mask, int pred) { return __nvvm_vote_all_sync(mask, pred); }
 
 GKD_DEV float atomicAdd(float* p, float v) { return __nvvm_atom_add_gen_f(p, v); }
 GKD_DEV int atomicAdd(int* p, int v) { return __nvvm_atom_add_gen_i(p, v); }
@@ -137,6 +142,7 @@ GKD_DEV unsigned max(unsigned a, unsigned b) { return a > b ? a : b; }
 GKD_DEV long long min(long long a, long long b) { return a < b ? a : b; }
 GKD_DEV long long max(long long a, long long b) { return a > b ? a : b; }
 #undef GKD_DEV
+#undef GKD_DEV_SYNC
 #endif
 
 #define GKD_WARP_SIZE 32
@@ -246,8 +252,9 @@ __device__ __forceinline__ float gkd_warp_max(float v)
     return __shfl_sync(mask, v, 0);
 }
 
-// Sum over the block: warp sums, one partial per warp in shared memory, then every warp sums the partials in the
-// same order, so all threads hold the identical total. Safe to call repeatedly (it syncs before reusing storage).
+// Sum over the block: warp sums, one partial per warp in shared memory, then every thread adds the partials in warp
+// order, so all threads hold the identical total (deterministic for a given block shape). Safe to call repeatedly:
+// it syncs before reusing its storage.
 __device__ __forceinline__ float gkd_block_sum(float v)
 {
     __shared__ float gkd_block_sum_partials[32];
@@ -256,8 +263,9 @@ __device__ __forceinline__ float gkd_block_sum(float v)
     if (gkd_lane_id() == 0) gkd_block_sum_partials[gkd_warp_id()] = v;
     __syncthreads();
     uint32 warps = (gkd_block_threads() + 31u) >> 5;
-    float partial = gkd_lane_id() < warps ? gkd_block_sum_partials[gkd_lane_id()] : 0.0f;
-    return gkd_warp_sum(partial);
+    float total = gkd_block_sum_partials[0];
+    for (uint32 w = 1; w < warps; ++w) total += gkd_block_sum_partials[w];
+    return total;
 }
 
 __device__ __forceinline__ float gkd_block_max(float v)
@@ -268,8 +276,9 @@ __device__ __forceinline__ float gkd_block_max(float v)
     if (gkd_lane_id() == 0) gkd_block_max_partials[gkd_warp_id()] = v;
     __syncthreads();
     uint32 warps = (gkd_block_threads() + 31u) >> 5;
-    float partial = gkd_lane_id() < warps ? gkd_block_max_partials[gkd_lane_id()] : -GKD_INFINITY;
-    return gkd_warp_max(partial);
+    float total = gkd_block_max_partials[0];
+    for (uint32 w = 1; w < warps; ++w) total = fmaxf(total, gkd_block_max_partials[w]);
+    return total;
 }
 
 // ---- Philox4x32-10 (bit-identical to Gkd.Native.Core.Random.Philox) ---------------------------------------------

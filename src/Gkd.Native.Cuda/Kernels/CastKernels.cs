@@ -3,7 +3,7 @@ using Gkd.Native.Cuda.Runtime;
 namespace Gkd.Native.Cuda.Kernels;
 
 /// <summary>Launcher for kernels/cast.cu: f32 ↔ bf16 element-wise casts (round to nearest even) over n elements.</summary>
-public sealed unsafe class CastKernels : IDisposable
+public sealed class CastKernels : IDisposable
 {
     private readonly IKernelRuntime _runtime;
     private readonly IKernelModule _module;
@@ -33,6 +33,6 @@ public sealed unsafe class CastKernels : IDisposable
         var (grid, block) = GridStride.For(n);
         var args = new KernelArgs();
         args.Add(output).Add(input).Add(n);
-        _runtime.Launch(function, grid, block, 0, args.Pointers);
+        args.Launch(_runtime, function, grid, block);
     }
 }

@@ -29,7 +29,9 @@ public sealed unsafe class EmulatedRuntime : IKernelRuntime
 
     private readonly EmulationBuild _build;
     private readonly ConcurrentDictionary<ulong, long> _allocations = new();
-    private readonly ConcurrentDictionary<nint, EmulatedModule> _functions = new();
+    // Trampoline → the loaded modules that handed it out (loading one library twice gives the same addresses).
+    private readonly Dictionary<nint, List<EmulatedModule>> _functions = [];
+    private readonly Lock _functionsLock = new();
     private bool _disposed;
 
     /// <param name="cacheDirectory">Where built kernel libraries are cached; null for <see cref="EmulationBuild"/>'s default.</param>
@@ -102,7 +104,9 @@ public sealed unsafe class EmulatedRuntime : IKernelRuntime
     public void Launch(KernelFunction function, Dim3 grid, Dim3 block, int dynamicSharedBytes, void** args)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_functions.TryGetValue(function.Handle, out var module))
+        EmulatedModule? module;
+        lock (_functionsLock) module = _functions.TryGetValue(function.Handle, out var modules) ? modules[0] : null;
+        if (module is null)
             throw new ArgumentException(
                 $"kernel {function.Module}/{function.Name} does not belong to a module loaded in this runtime (disposed?)",
                 nameof(function));
@@ -123,12 +127,22 @@ public sealed unsafe class EmulatedRuntime : IKernelRuntime
         _allocations.Clear();
     }
 
-    internal void Register(KernelFunction function, EmulatedModule module) => _functions[function.Handle] = module;
+    internal void Register(KernelFunction function, EmulatedModule module)
+    {
+        lock (_functionsLock)
+        {
+            if (!_functions.TryGetValue(function.Handle, out var modules)) _functions[function.Handle] = modules = [];
+            if (!modules.Contains(module)) modules.Add(module);
+        }
+    }
 
     internal void Unregister(EmulatedModule module)
     {
-        foreach (var (handle, owner) in _functions)
-            if (owner == module) _functions.TryRemove(handle, out _);
+        lock (_functionsLock)
+        {
+            foreach (var (handle, modules) in _functions.ToArray())
+                if (modules.Remove(module) && modules.Count == 0) _functions.Remove(handle);
+        }
     }
 
     private void CheckShape(KernelFunction function, Dim3 grid, Dim3 block, int dynamicSharedBytes)

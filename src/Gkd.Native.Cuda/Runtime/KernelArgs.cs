@@ -10,7 +10,7 @@ namespace Gkd.Native.Cuda.Runtime;
 /// <code>
 /// var args = new KernelArgs();
 /// args.Add(output).Add(input).Add(n);
-/// runtime.Launch(function, grid, block, 0, args.Pointers);
+/// args.Launch(runtime, function, grid, block);   // or runtime.Launch(function, grid, block, 0, args.Pointers)
 /// </code>
 /// Each Add must match the kernel parameter's C type in size: DevicePtr for any pointer, int / uint for int32 /
 /// uint32, long / ulong for int64 / uint64, float for float. At most <see cref="Capacity"/> parameters.
@@ -44,7 +44,6 @@ public unsafe ref struct KernelArgs
     public ref KernelArgs Add(float value) => ref Put(BitConverter.SingleToUInt32Bits(value));
 
     /// <summary>The kernelParams array; valid while this value lives (it points into it), so take it at the launch.</summary>
-    [UnscopedRef]
     public void** Pointers
     {
         get
@@ -53,6 +52,10 @@ public unsafe ref struct KernelArgs
             return (void**)Unsafe.AsPointer(ref _pointers[0]);
         }
     }
+
+    /// <summary>Launches <paramref name="function"/> with these arguments (no unsafe code needed at the call).</summary>
+    public void Launch(IKernelRuntime runtime, KernelFunction function, Dim3 grid, Dim3 block, int dynamicSharedBytes = 0) =>
+        runtime.Launch(function, grid, block, dynamicSharedBytes, Pointers);
 
     [UnscopedRef]
     private ref KernelArgs Put(ulong bits)
