@@ -157,7 +157,7 @@ GKD_DEV long long max(long long a, long long b) { return a > b ? a : b; }
 #define DYNAMIC_SHARED(type, name) type* name = reinterpret_cast<type*>(::gkd_emu::dynamic_shared())
 #else
 #define DYNAMIC_SHARED(type, name)                                                                                    \
-    extern __shared__ __align__(16) unsigned char gkd_dynamic_shared_bytes[];                                         \
+    extern __shared__ __attribute__((aligned(16))) unsigned char gkd_dynamic_shared_bytes[];                          \
     type* name = reinterpret_cast<type*>(gkd_dynamic_shared_bytes)
 #endif
 
