@@ -60,7 +60,7 @@ public abstract class ContextBoundHandle : SafeHandle
     protected abstract CuResult Destroy(nint value);
 }
 
-public sealed class ModuleHandle(PrimaryContextHandle context, nint module) : ContextBoundHandle(context, module)
+public sealed class CuModuleHandle(PrimaryContextHandle context, nint module) : ContextBoundHandle(context, module)
 {
     protected override CuResult Destroy(nint value) => CudaDriver.cuModuleUnload(value);
 }
