@@ -56,7 +56,10 @@ public sealed class LibraryResolver
         lock (_gate) return _outcomes.TryGetValue(library, out var outcome) ? outcome.Source : null;
     }
 
-    /// <summary>Installs <see cref="Shared"/> as this assembly's native library resolver; idempotent.</summary>
+    /// <summary>
+    /// Installs <see cref="Shared"/> as this assembly's native library resolver; idempotent. A binding called when its
+    /// library cannot be loaded throws the resolver's <see cref="CudaUnavailableException"/>.
+    /// </summary>
     public static void Register()
     {
         lock (RegisterGate)
@@ -69,15 +72,7 @@ public sealed class LibraryResolver
 
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
-        if (!CudaLibraryInfo.TryParseImportName(name, out var library)) return 0;
-        try
-        {
-            return Shared.Load(library);
-        }
-        catch (CudaUnavailableException)
-        {
-            return 0; // the runtime then raises DllNotFoundException; CudaDriverRuntime.Create loads first and reports
-        }
+        return CudaLibraryInfo.TryParseImportName(name, out var library) ? Shared.Load(library) : 0;
     }
 
     private Outcome Search(CudaLibrary library)
@@ -95,7 +90,8 @@ public sealed class LibraryResolver
             }
             catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
             {
-                failures.Add($"{candidate}: {e.Message}");
+                var reason = LoaderReason(e.Message);
+                failures.Add($"{candidate}: {(reason.StartsWith(candidate + ": ", StringComparison.Ordinal) ? reason[(candidate.Length + 2)..] : reason)}");
             }
         }
         return new Outcome(0, null, Explain(library, directories, failures));
@@ -107,10 +103,21 @@ public sealed class LibraryResolver
         var text = new StringBuilder()
             .Append($"{library.DisplayName()} ({names[0]}) could not be loaded, so the CUDA backend cannot run here.\n")
             .Append($"Looked for {string.Join(", ", names)} in:\n");
-        foreach (var directory in directories) text.Append($"  {directory}\n");
+        foreach (var directory in directories)
+            text.Append($"  {directory}{(Directory.Exists(directory.Path) ? "" : " — absent")}\n");
         text.Append("and tried to load:\n");
         foreach (var failure in failures) text.Append($"  {failure}\n");
         return text.Append(library.InstallHint()).ToString();
+    }
+
+    /// <summary>
+    /// The dynamic loader's own words from a .NET load failure: .NET prefixes them with a paragraph of general
+    /// advice ending in a colon and a line break, which is dropped.
+    /// </summary>
+    public static string LoaderReason(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length > 1 && lines[0].EndsWith(':') ? string.Join("; ", lines[1..]) : string.Join(' ', lines);
     }
 
     private sealed record Outcome(nint Handle, string? Source, string? Failure);

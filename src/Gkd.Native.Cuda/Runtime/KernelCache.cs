@@ -40,7 +40,7 @@ public sealed class KernelCache(string directory)
     public string PathFor(string kernelName, string key, KernelImageKind kind) =>
         Path.Join(Directory, $"{kernelName}-{key}.{(kind == KernelImageKind.Cubin ? "cubin" : "ptx")}");
 
-    /// <summary>The image stored at <paramref name="path"/>, or null when absent or corrupt (a corrupt file is deleted).</summary>
+    /// <summary>The image stored at <paramref name="path"/>, or null when absent, unreadable or corrupt (a corrupt file is deleted).</summary>
     public static KernelImage? TryRead(string path, KernelImageKind kind)
     {
         byte[] bytes;
@@ -48,7 +48,7 @@ public sealed class KernelCache(string directory)
         {
             bytes = File.ReadAllBytes(path);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
