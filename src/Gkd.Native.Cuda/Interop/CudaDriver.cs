@@ -56,6 +56,11 @@ public static unsafe partial class CudaDriver
     [LibraryImport(Library)] public static partial CuResult cuMemsetD8Async(ulong dst, byte value, nuint count, nint stream);
     [LibraryImport(Library)] public static partial CuResult cuMemsetD32Async(ulong dst, uint value, nuint count, nint stream);
 
+    // The device's default memory pool (where cuMemAllocAsync allocates)
+    [LibraryImport(Library)] public static partial CuResult cuDeviceGetDefaultMemPool(out nint pool, int device);
+    [LibraryImport(Library)] public static partial CuResult cuMemPoolSetAttribute(nint pool, CuMemPoolAttribute attribute, void* value);
+    [LibraryImport(Library)] public static partial CuResult cuMemPoolGetAttribute(nint pool, CuMemPoolAttribute attribute, void* value);
+
     // Streams
     [LibraryImport(Library)] public static partial CuResult cuStreamCreate(out nint stream, uint flags);
     [LibraryImport(Library, EntryPoint = "cuStreamDestroy_v2")] public static partial CuResult cuStreamDestroy(nint stream);

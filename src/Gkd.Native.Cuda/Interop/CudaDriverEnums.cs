@@ -35,6 +35,19 @@ public enum CuJitOption
     ErrorLogBufferSizeBytes = 6,
 }
 
+/// <summary>CUmemPool_attribute values the runtime uses; each value is a cuuint64_t.</summary>
+public enum CuMemPoolAttribute
+{
+    /// <summary>Bytes the pool keeps reserved at a synchronisation instead of returning them to the OS.</summary>
+    ReleaseThreshold = 4,
+    ReservedMemCurrent = 5,
+    ReservedMemHigh = 6,
+    UsedMemCurrent = 7,
+
+    /// <summary>The most bytes in use at once since the last reset (which can only set it to zero).</summary>
+    UsedMemHigh = 8,
+}
+
 /// <summary>CUstreamCaptureMode.</summary>
 public enum CuStreamCaptureMode
 {

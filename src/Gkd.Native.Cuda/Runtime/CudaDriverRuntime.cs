@@ -23,6 +23,7 @@ public sealed unsafe class CudaDriverRuntime : IKernelRuntime
     private readonly KernelCache _cache;
     private readonly List<CudaModule> _modules = [];
     private readonly Dictionary<nint, int> _dynamicSharedLimits = [];
+    private readonly nint _pool;
     private LastWork _last;
     private bool _disposed;
 
@@ -40,9 +41,16 @@ public sealed unsafe class CudaDriverRuntime : IKernelRuntime
             _streamHandle = new StreamHandle(_context, stream);
             Stream = stream;
             _gemm = new CublasGemm(this, _context, stream, info.ComputeCapability);
+            if (info.MemoryPoolsSupported)
+            {
+                CudaDriver.Check(CudaDriver.cuDeviceGetDefaultMemPool(out _pool, info.Ordinal));
+                // Keep freed blocks in the pool across synchronisations rather than returning them to the OS.
+                SetPoolAttribute(CuMemPoolAttribute.ReleaseThreshold, ulong.MaxValue);
+            }
         }
         catch
         {
+            _gemm?.Dispose();
             _streamHandle?.Dispose();
             _context.Dispose();
             throw;
@@ -204,7 +212,8 @@ public sealed unsafe class CudaDriverRuntime : IKernelRuntime
         _last = new LastWork(function, grid, block, dynamicSharedBytes, null);
         var status = CudaDriver.cuLaunchKernel(function.Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
             (uint)dynamicSharedBytes, Stream, args, null);
-        if (status != CuResult.CUDA_SUCCESS) throw CudaDriver.Failure(status, "cuLaunchKernel", $"launching {_last}");
+        if (status != CuResult.CUDA_SUCCESS)
+            throw CudaDriver.Failure(status, "cuLaunchKernel", $"launching {_last}{Resources(function)}");
     }
 
     /// <summary>Waits for all queued work; a fault in it is reported with the last work queued.</summary>
@@ -220,6 +229,26 @@ public sealed unsafe class CudaDriverRuntime : IKernelRuntime
         EnsureCurrent();
         CudaDriver.Check(CudaDriver.cuMemGetInfo(out var free, out var total));
         return ((long)free, (long)total);
+    }
+
+    /// <summary>
+    /// The most device memory that stream-ordered allocations held at once since the start or the last
+    /// <see cref="ResetPeakMemory"/>; null on a device without memory pools.
+    /// </summary>
+    public long? PeakAllocatedBytes()
+    {
+        if (_pool == 0) return null;
+        EnsureCurrent();
+        ulong value;
+        CudaDriver.Check(CudaDriver.cuMemPoolGetAttribute(_pool, CuMemPoolAttribute.UsedMemHigh, &value));
+        return (long)value;
+    }
+
+    public void ResetPeakMemory()
+    {
+        if (_pool == 0) return;
+        EnsureCurrent();
+        SetPoolAttribute(CuMemPoolAttribute.UsedMemHigh, 0);
     }
 
     /// <summary>GPU time of the work <paramref name="work"/> queues, between two events on the stream.</summary>
@@ -313,6 +342,22 @@ public sealed unsafe class CudaDriverRuntime : IKernelRuntime
                 $"allowing {function.Module}.{function.Name} {bytes} B of dynamic shared memory (this device allows "
                 + $"{MaxSharedMemoryPerBlock} B per block, static shared memory included)");
         _dynamicSharedLimits[function.Handle] = bytes;
+    }
+
+    private void SetPoolAttribute(CuMemPoolAttribute attribute, ulong value) =>
+        CudaDriver.Check(CudaDriver.cuMemPoolSetAttribute(_pool, attribute, &value));
+
+    /// <summary>What a kernel needs per launch (for launch failures), as far as the driver tells.</summary>
+    private static string Resources(KernelFunction function)
+    {
+        int Attribute(CuFunctionAttribute attribute) =>
+            CudaDriver.cuFuncGetAttribute(out var value, attribute, function.Handle) == CuResult.CUDA_SUCCESS ? value : -1;
+
+        var registers = Attribute(CuFunctionAttribute.NumRegs);
+        var staticShared = Attribute(CuFunctionAttribute.SharedSizeBytes);
+        var maxThreads = Attribute(CuFunctionAttribute.MaxThreadsPerBlock);
+        return registers < 0 ? "" : $"; it uses {registers} registers per thread and {staticShared} B of static shared memory, "
+            + $"and allows at most {maxThreads} threads per block";
     }
 
     private EventHandle CreateEvent()

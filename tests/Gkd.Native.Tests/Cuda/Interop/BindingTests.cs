@@ -56,6 +56,9 @@ public class BindingTests
             ["cuMemcpyDtoDAsync"] = "cuMemcpyDtoDAsync_v2",
             ["cuMemsetD8Async"] = "cuMemsetD8Async",
             ["cuMemsetD32Async"] = "cuMemsetD32Async",
+            ["cuDeviceGetDefaultMemPool"] = "cuDeviceGetDefaultMemPool",
+            ["cuMemPoolSetAttribute"] = "cuMemPoolSetAttribute",
+            ["cuMemPoolGetAttribute"] = "cuMemPoolGetAttribute",
             ["cuStreamCreate"] = "cuStreamCreate",
             ["cuStreamDestroy"] = "cuStreamDestroy_v2",
             ["cuStreamSynchronize"] = "cuStreamSynchronize",
@@ -135,6 +138,8 @@ public class BindingTests
             Assert.That((int)CuJitOption.ErrorLogBuffer, Is.EqualTo(5));
             Assert.That((int)CuJitOption.ErrorLogBufferSizeBytes, Is.EqualTo(6));
             Assert.That((int)CuStreamCaptureMode.ThreadLocal, Is.EqualTo(1));
+            Assert.That((int)CuMemPoolAttribute.ReleaseThreshold, Is.EqualTo(4));
+            Assert.That((int)CuMemPoolAttribute.UsedMemHigh, Is.EqualTo(8));
             Assert.That(CuFlags.StreamNonBlocking, Is.EqualTo(1u));
             Assert.That((int)CudaDataType.R32F, Is.EqualTo(0));
             Assert.That((int)CudaDataType.R16F, Is.EqualTo(2));
