@@ -33,7 +33,8 @@ public sealed unsafe class CudaDriverRuntime : IKernelRuntime
         Target = target;
         _compiler = compiler;
         _cache = cache;
-        _context = PrimaryContextHandle.Retain(info.Ordinal);
+        CudaDriver.Check(CudaDriver.cuDeviceGet(out var device, info.Ordinal));
+        _context = PrimaryContextHandle.Retain(device);
         try
         {
             EnsureCurrent();
@@ -43,7 +44,7 @@ public sealed unsafe class CudaDriverRuntime : IKernelRuntime
             _gemm = new CublasGemm(this, _context, stream, info.ComputeCapability);
             if (info.MemoryPoolsSupported)
             {
-                CudaDriver.Check(CudaDriver.cuDeviceGetDefaultMemPool(out _pool, info.Ordinal));
+                CudaDriver.Check(CudaDriver.cuDeviceGetDefaultMemPool(out _pool, device));
                 // Keep freed blocks in the pool across synchronisations rather than returning them to the OS.
                 SetPoolAttribute(CuMemPoolAttribute.ReleaseThreshold, ulong.MaxValue);
             }

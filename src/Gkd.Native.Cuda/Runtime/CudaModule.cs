@@ -1,4 +1,4 @@
-using System.Text;
+using System.Runtime.InteropServices;
 using Gkd.Native.Cuda.Interop;
 
 namespace Gkd.Native.Cuda.Runtime;
@@ -36,7 +36,7 @@ internal sealed unsafe class CudaModule : IKernelModule
         fixed (byte* data = bytes) status = CudaDriver.cuModuleLoadDataEx(out module, data, 2, options, values);
         if (status != CuResult.CUDA_SUCCESS)
         {
-            var jit = new string((sbyte*)log).Trim();
+            var jit = (Marshal.PtrToStringUTF8((nint)log) ?? "").Trim();
             var what = $"loading {name}.cu as {image.Kind}{(jit.Length > 0 ? $"; JIT log:\n{jit}" : "")}";
             throw CudaDriver.Failure(status, "cuModuleLoadDataEx", what);
         }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using Gkd.Native.Cuda.Interop;
 
@@ -38,7 +39,7 @@ public sealed record DeviceInfo(
 
         return new DeviceInfo(
             ordinal,
-            new string((sbyte*)name),
+            Marshal.PtrToStringUTF8((nint)name) ?? "",
             Attribute(CuDeviceAttribute.ComputeCapabilityMajor),
             Attribute(CuDeviceAttribute.ComputeCapabilityMinor),
             Attribute(CuDeviceAttribute.MultiprocessorCount),
