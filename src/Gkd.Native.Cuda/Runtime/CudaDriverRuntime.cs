@@ -214,7 +214,8 @@ public sealed unsafe class CudaDriverRuntime : IKernelRuntime
         var status = CudaDriver.cuLaunchKernel(function.Handle, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
             (uint)dynamicSharedBytes, Stream, args, null);
         if (status != CuResult.CUDA_SUCCESS)
-            throw CudaDriver.Failure(status, "cuLaunchKernel", $"launching {_last}{Resources(function)}");
+            throw new KernelLaunchException(function,
+                CudaDriver.Failure(status, "cuLaunchKernel", $"grid {grid}, block {block}, {dynamicSharedBytes} B dynamic shared memory{Resources(function)}").Message);
     }
 
     /// <summary>Waits for all queued work; a fault in it is reported with the last work queued.</summary>
@@ -339,9 +340,9 @@ public sealed unsafe class CudaDriverRuntime : IKernelRuntime
         if (_dynamicSharedLimits.TryGetValue(function.Handle, out var allowed) && allowed >= bytes) return;
         var status = CudaDriver.cuFuncSetAttribute(function.Handle, CuFunctionAttribute.MaxDynamicSharedSizeBytes, bytes);
         if (status != CuResult.CUDA_SUCCESS)
-            throw CudaDriver.Failure(status, "cuFuncSetAttribute",
-                $"allowing {function.Module}.{function.Name} {bytes} B of dynamic shared memory (this device allows "
-                + $"{MaxSharedMemoryPerBlock} B per block, static shared memory included)");
+            throw new KernelLaunchException(function, CudaDriver.Failure(status, "cuFuncSetAttribute",
+                $"allowing {bytes} B of dynamic shared memory (this device allows {MaxSharedMemoryPerBlock} B per block, "
+                + "static shared memory included)").Message);
         _dynamicSharedLimits[function.Handle] = bytes;
     }
 
@@ -357,8 +358,8 @@ public sealed unsafe class CudaDriverRuntime : IKernelRuntime
         var registers = Attribute(CuFunctionAttribute.NumRegs);
         var staticShared = Attribute(CuFunctionAttribute.SharedSizeBytes);
         var maxThreads = Attribute(CuFunctionAttribute.MaxThreadsPerBlock);
-        return registers < 0 ? "" : $"; it uses {registers} registers per thread and {staticShared} B of static shared memory, "
-            + $"and allows at most {maxThreads} threads per block";
+        return registers < 0 ? "" : $"; the kernel uses {registers} registers per thread and {staticShared} B of static shared "
+            + $"memory, and allows at most {maxThreads} threads per block";
     }
 
     private EventHandle CreateEvent()

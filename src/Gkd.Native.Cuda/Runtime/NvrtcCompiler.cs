@@ -21,7 +21,10 @@ public sealed unsafe class NvrtcCompiler
     /// <summary>Compute capabilities this NVRTC can target (major·10 + minor), ascending.</summary>
     public IReadOnlyList<int> SupportedArchitectures { get; }
 
-    /// <summary>Compiles <paramref name="source"/>; NVRTC's errors raise <see cref="KernelCompilationException"/>.</summary>
+    /// <summary>
+    /// Compiles <paramref name="source"/> as "{name}.cu" (the name NVRTC's log cites); NVRTC's errors raise
+    /// <see cref="KernelCompileException"/> with that log.
+    /// </summary>
     public KernelImage Compile(KernelSource source, IReadOnlyList<string> options, KernelImageKind kind)
     {
         var file = source.Name + ".cu";
@@ -29,7 +32,8 @@ public sealed unsafe class NvrtcCompiler
         var handle = program.DangerousGetHandle();
         using var arguments = new Utf8StringArray(options);
         var status = Nvrtc.nvrtcCompileProgram(handle, arguments.Count, arguments.Pointers);
-        if (status == NvrtcResult.NVRTC_ERROR_COMPILATION) throw new KernelCompilationException(file, options, Log(handle));
+        if (status == NvrtcResult.NVRTC_ERROR_COMPILATION)
+            throw new KernelCompileException(source.Name, $"NVRTC {Version} ({string.Join(' ', options)})", Log(handle).TrimEnd());
         if (status != NvrtcResult.NVRTC_SUCCESS)
             throw Nvrtc.Failure(status, "nvrtcCompileProgram", $"compiling {file}; log: {Log(handle)}");
         return new KernelImage(kind, kind == KernelImageKind.Cubin ? Cubin(handle) : Ptx(handle));

@@ -126,10 +126,11 @@ public class CudaDriverRuntimeGpuTests
     [Test]
     public void A_compile_error_carries_the_file_and_the_nvrtc_log()
     {
-        var error = Assert.Throws<KernelCompilationException>(() =>
+        var error = Assert.Throws<KernelCompileException>(() =>
             _runtime.LoadModule(new KernelSource("gpu_test_broken", "extern \"C\" __global__ void k() { undeclared = 1; }")))!;
-        Assert.That(error.File, Is.EqualTo("gpu_test_broken.cu"));
-        Assert.That(error.Message, Does.Contain("gpu_test_broken.cu").And.Contain("undeclared"));
+        Assert.That(error.Kernel, Is.EqualTo("gpu_test_broken"));
+        Assert.That(error.Message, Does.Contain("NVRTC").And.Contain("--gpu-architecture="));
+        Assert.That(error.Log, Does.Contain("gpu_test_broken.cu").And.Contain("undeclared"));
     }
 
     [Test]
