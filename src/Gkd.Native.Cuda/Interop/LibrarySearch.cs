@@ -92,7 +92,7 @@ public static class LibrarySearch
                 continue;
             }
             var stem = prefix + major;
-            companions.AddRange(Directory.EnumerateFiles(directory)
+            companions.AddRange(Files(directory)
                 .Where(f => Path.GetFileName(f) is var n && (n == stem || n.StartsWith(stem + ".", StringComparison.Ordinal)))
                 .Order(StringComparer.Ordinal));
         }
@@ -135,6 +135,18 @@ public static class LibrarySearch
     {
         if (Version.TryParse(text, out var version)) return version;
         return int.TryParse(text, out var major) && major >= 0 ? new Version(major, 0) : new Version(0, 0);
+    }
+
+    private static string[] Files(string directory)
+    {
+        try
+        {
+            return Directory.GetFiles(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
     }
 
     private static IEnumerable<string> Subdirectories(string directory)
