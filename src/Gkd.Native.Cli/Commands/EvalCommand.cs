@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Gkd.Native.Cli.Options;
 using Gkd.Native.Core.IO;
-using Gkd.Native.Cpu;
 using Gkd.Native.Training.Data;
 using Gkd.Native.Training.Evaluation;
 using Gkd.Native.Training.Loss;
@@ -28,8 +27,9 @@ public sealed class EvalCommand : ICommand
         .Float("beta", 0.5, "Generalized JSD interpolation: 0 = KL(teacher‖student), 1 = KL(student‖teacher).")
         .Int("max_length", 1024, "Keep the last max_length tokens of each prompt + completion.")
         .Int("per_device_eval_batch_size", 8, "Rows per evaluation batch.")
-        .String("output_dir", null, "Where eval_results.json is written.", required: true)
-        .Int("threads", 0, "CPU worker threads (0 = all cores).");
+        .String("output_dir", null, "Where eval_results.json is written.", required: true);
+
+    public EvalCommand() => Devices.AddOptions(Options);
 
     public int Run(ParsedOptions o, TextWriter output)
     {
@@ -54,7 +54,7 @@ public sealed class EvalCommand : ICommand
         var batches = rows.Chunk(batchSize).Select(collator.Collate).ToArray();
         output.WriteLine($"eval: {rows.Length} rows of {dataset.Path} [{split}] in {batches.Length} batches of ≤ {batchSize}");
 
-        using var backend = new CpuBackend(o.Get<int>("threads"));
+        using var backend = Devices.Create(o);
         o.TryGet<string>("adapter", out var adapter);
         using var student = Sources.Model(backend, studentDir, "--model_name_or_path", adapter);
         using var teacher = Sources.Model(backend, teacherDir, "--teacher_model_name_or_path");

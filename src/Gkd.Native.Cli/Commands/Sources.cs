@@ -45,8 +45,20 @@ internal static class Sources
     public static ChatDataset Dataset(string path, string split, string flag) =>
         Named(flag, () => DatasetLoader.LoadAsync(path, split).GetAwaiter().GetResult());
 
+    /// <summary>
+    /// Copies the student's tokenizer files into dir, so the output loads with the tokenizer it was trained with.
+    /// </summary>
+    public static void CopyTokenizerFiles(string modelDir, string dir)
+    {
+        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt", "added_tokens.json", "special_tokens_map.json", "chat_template.jinja" })
+        {
+            var from = Path.Combine(modelDir, name);
+            if (File.Exists(from)) AtomicFile.WriteAllBytes(Path.Combine(dir, name), File.ReadAllBytes(from));
+        }
+    }
+
     /// <summary>Fails with a message that says which flag the problem came from.</summary>
-    private static T Named<T>(string flag, Func<T> load)
+    public static T Named<T>(string flag, Func<T> load)
     {
         try
         {

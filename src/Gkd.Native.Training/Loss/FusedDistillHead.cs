@@ -1,3 +1,4 @@
+using Gkd.Native.Core.Autograd;
 using Gkd.Native.Core.Backends;
 using Gkd.Native.Core.Tensors;
 
@@ -6,8 +7,8 @@ namespace Gkd.Native.Training.Loss;
 /// <summary>
 /// The LM heads of both models fused with the generalized JSD: completion rows are walked in chunks; for each
 /// chunk both models' logits are computed, the loss rows and dL/d(student logits) are formed in place, and the
-/// gradient is taken straight back to the student's hidden states. [B, T, V] logits never exist, and the frozen
-/// heads get no gradient.
+/// gradient is taken straight back to the student's hidden states (and into the student's head when it is being
+/// trained). [B, T, V] logits never exist, and frozen heads get no gradient.
 /// </summary>
 public sealed class FusedDistillHead(int maxChunkElements = 1 << 25)
 {
@@ -17,7 +18,7 @@ public sealed class FusedDistillHead(int maxChunkElements = 1 << 25)
     /// <summary>
     /// Σ over <paramref name="rows"/> of the per-row generalized JSD (β) between the student's and teacher's
     /// next-token distributions. When <paramref name="dStudentHidden"/> is given, adds gradScale · ∂Σ/∂hidden to
-    /// it (+=), for the student's rows only.
+    /// it (+=), for the student's rows only, and gradScale · ∂Σ/∂head to the head's gradient when the head requires one.
     /// </summary>
     /// <param name="studentHidden">(B·T, Cs) final hidden states of the student.</param>
     /// <param name="studentHead">(V, Cs) the student's LM head.</param>
@@ -61,6 +62,8 @@ public sealed class FusedDistillHead(int maxChunkElements = 1 << 25)
             using var dhN = dh!.Rows(0, n);
             be.Matmul(dhN, zsN, studentHead, false, false, 1f, 0f);                    // (n, Cs) = dz · W
             be.EmbeddingBackward(dStudentHidden, dhN, idx);                            // scatter-add to the rows
+            if (studentHead.RequiresGrad)
+                be.Matmul(Tape.GradOf(studentHead), zsN, hsN, true, false, 1f, 1f);    // (V, Cs) += dzᵀ · h
         }
         return total;
     }

@@ -95,6 +95,25 @@ public sealed class Qwen2Model : IDisposable
 
     public IEnumerable<Projection> Projections => Layers.SelectMany(l => l.Projections);
 
+    /// <summary>Every base weight with its transformers key (the LM head only when untied).</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> NamedWeights()
+    {
+        yield return ("model.embed_tokens.weight", EmbedTokens);
+        foreach (var layer in Layers)
+        {
+            var p = $"model.layers.{layer.Index}.";
+            yield return (p + "input_layernorm.weight", layer.InputLayerNorm);
+            yield return (p + "post_attention_layernorm.weight", layer.PostAttentionLayerNorm);
+            foreach (var proj in layer.Projections)
+            {
+                yield return (proj.Path + ".weight", proj.Weight);
+                if (proj.Bias is { } b) yield return (proj.Path + ".bias", b);
+            }
+        }
+        yield return ("model.norm.weight", Norm);
+        if (!Config.TieWordEmbeddings) yield return ("lm_head.weight", LmHead);
+    }
+
     /// <summary>
     /// The final hidden states (B·T, C) after model.norm. seed keys LoRA dropout (one stream per layer and module);
     /// with <see cref="GradientCheckpointing"/> each layer is recomputed during backward.
