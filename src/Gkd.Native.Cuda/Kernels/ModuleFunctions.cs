@@ -11,8 +11,6 @@ public sealed class ModuleFunctions(IKernelRuntime runtime, string file) : IDisp
     private readonly IKernelModule _module = runtime.LoadModule(KernelLibrary.Get(file));
     private readonly Dictionary<string, KernelFunction> _functions = [];
 
-    public IKernelRuntime Runtime => runtime;
-
     /// <summary>The extern "C" __global__ function <paramref name="name"/>; throws naming the file when absent.</summary>
     public KernelFunction this[string name]
     {

@@ -52,7 +52,7 @@ public sealed class ElementwiseKernelTests(DType activations)
         _pair.Cpu.Add(a.Cpu, a.Cpu, a.Cpu);
         _pair.Cuda.Add(a.Cuda, a.Cuda, a.Cuda);
         KernelParity.BitExact(a.Cuda, a.Cpu, "a = a + a");
-        Dispose(a, b);
+        KernelParity.Release(a, b);
     }
 
     [TestCase(1, 1, DType.F32)]
@@ -71,7 +71,7 @@ public sealed class ElementwiseKernelTests(DType activations)
         _pair.Cpu.Scale(y.Cpu, 3.3f);
         _pair.Cuda.Scale(y.Cuda, 3.3f);
         KernelParity.BitExact(y.Cuda, y.Cpu, "y *= α");
-        Dispose(y, x);
+        KernelParity.Release(y, x);
     }
 
     [TestCase(1, 1, DType.F32)]
@@ -86,7 +86,7 @@ public sealed class ElementwiseKernelTests(DType activations)
         _pair.Cpu.AddBias(y.Cpu, bias.Cpu);
         _pair.Cuda.AddBias(y.Cuda, bias.Cuda);
         KernelParity.BitExact(y.Cuda, y.Cpu, $"y ({activations}) += bias ({biasType})");
-        Dispose(y, bias);
+        KernelParity.Release(y, bias);
     }
 
     [TestCase(1, 1, DType.F32)]
@@ -106,7 +106,7 @@ public sealed class ElementwiseKernelTests(DType activations)
 
         _pair.Cuda.AddBiasBackward(start, dy.Cuda);
         Assert.That(KernelParity.Bits(start.ToFloatArray()), Is.EqualTo(KernelParity.Bits(dbias.Cuda.ToFloatArray())), "a second run");
-        Dispose(dbias, dy);
+        KernelParity.Release(dbias, dy);
     }
 
     [TestCase(1)]
@@ -128,7 +128,7 @@ public sealed class ElementwiseKernelTests(DType activations)
 
         _pair.Cuda.SumOfSquares(rCuda, x.Cuda, accumulate: false);
         Assert.That(BitConverter.SingleToUInt32Bits(rCuda.ToFloatArray()[0]), Is.EqualTo(BitConverter.SingleToUInt32Bits(first)), "a second run");
-        Dispose(x, (rCpu, rCuda));
+        KernelParity.Release(x, (rCpu, rCuda));
     }
 
     [Test]
@@ -166,7 +166,7 @@ public sealed class ElementwiseKernelTests(DType activations)
         _pair.Cpu.AddBias(aCpu, biasCpu);
         _pair.Cuda.AddBias(aCuda, biasCuda);
         KernelParity.BitExact(a.Cuda, a.Cpu, "bias on unaligned views");
-        Dispose(a, b, bias);
+        KernelParity.Release(a, b, bias);
     }
 
     private (Tensor Cpu, Tensor Cuda) Upload(int seed, params int[] dims) => Upload(seed, dims, null);
@@ -183,14 +183,5 @@ public sealed class ElementwiseKernelTests(DType activations)
         var bytes = new byte[t.ByteLength];
         t.Backend.CopyToHost(bytes, t);
         return bytes;
-    }
-
-    private static void Dispose(params (Tensor Cpu, Tensor Cuda)[] pairs)
-    {
-        foreach (var (cpu, cuda) in pairs)
-        {
-            cpu.Dispose();
-            cuda.Dispose();
-        }
     }
 }

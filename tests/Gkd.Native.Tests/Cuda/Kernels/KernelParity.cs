@@ -29,6 +29,16 @@ internal static class KernelParity
     public static void Near(Tensor cuda, Tensor cpu, double rtol, string what) =>
         Close.Assert(cuda.ToFloatArray(), cpu.ToFloatArray(), rtol, what);
 
+    /// <summary>Disposes both tensors of each CPU/CUDA pair.</summary>
+    public static void Release(params (Tensor Cpu, Tensor Cuda)[] pairs)
+    {
+        foreach (var (cpu, cuda) in pairs)
+        {
+            cpu.Dispose();
+            cuda.Dispose();
+        }
+    }
+
     /// <summary>The f32 bit patterns, for exact comparisons that tell −0 from +0 and show NaNs.</summary>
     public static uint[] Bits(float[] values) => Array.ConvertAll(values, BitConverter.SingleToUInt32Bits);
 }
