@@ -16,8 +16,8 @@
 //   unsigned, float); __threadfence(); __trap(); __float_as_uint, __uint_as_float, __float_as_int, __int_as_float;
 //   expf exp2f logf log2f sqrtf rsqrtf tanhf erff sinf cosf powf fmaf floorf fabsf fmaxf fminf; min / max on int,
 //   unsigned, long long;
-//   and everything below: integer typedefs, bf16 conversion, lane/warp helpers, warp and block reductions,
-//   Philox, DYNAMIC_SHARED, GKD_ASSERT.
+//   and everything below: integer typedefs, bf16 conversion, grid-stride indices, typed (f32 / bf16) loads and
+//   stores with 16-byte packs, lane/warp helpers, warp and block reductions, Philox, DYNAMIC_SHARED, GKD_ASSERT.
 // Warp operations have full-mask semantics: every lane of the warp that has not exited takes part (pass
 // 0xffffffff or gkd_warp_mask()); divergent partial masks, __activemask and shuffle widths below 32 are not
 // supported. Declare static shared memory as `__shared__ T name[N];` inside the kernel or device function (never
@@ -191,6 +191,76 @@ __device__ __forceinline__ bf16 gkd_f32_to_bf16(float f)
     if ((u & 0x7fffffffu) > 0x7f800000u) return (bf16)((u >> 16) | 0x40u);
     u += 0x7fffu + ((u >> 16) & 1u);
     return (bf16)(u >> 16);
+}
+
+// ---- Grid-stride loops and typed element access (f32 math over f32 or bf16 storage) ------------------------------
+// A grid-stride loop over x: for (int64 i = gkd_grid_index(); i < n; i += gkd_grid_stride()).
+// gkd_load / gkd_store convert one element. gkd_load8 / gkd_store8 move 8 consecutive elements with 16-byte
+// accesses (two for f32, one for bf16); p must be 16-byte aligned, which holds for element 8k of a buffer whose
+// start is (gkd_aligned16), in either dtype.
+
+__device__ __forceinline__ int64 gkd_grid_index() { return (int64)blockIdx.x * blockDim.x + threadIdx.x; }
+__device__ __forceinline__ int64 gkd_grid_stride() { return (int64)blockDim.x * gridDim.x; }
+
+__device__ __forceinline__ float gkd_load(const float* p) { return *p; }
+__device__ __forceinline__ float gkd_load(const bf16* p) { return gkd_bf16_to_f32(*p); }
+__device__ __forceinline__ void gkd_store(float* p, float v) { *p = v; }
+__device__ __forceinline__ void gkd_store(bf16* p, float v) { *p = gkd_f32_to_bf16(v); }
+
+struct alignas(16) gkd_f32x4
+{
+    float v[4];
+};
+
+// 8 bf16 as four little-endian 32-bit words (element 2k in the low half of word k), so the copy is one 16-byte
+// access under every compiler (a struct of eight 16-bit fields may be split).
+struct alignas(16) gkd_bf16x8
+{
+    uint32 w[4];
+};
+
+__device__ __forceinline__ bool gkd_aligned16(const void* p) { return ((uint64)p & 15u) == 0u; }
+
+// v (8) = p[0 … 8)
+__device__ __forceinline__ void gkd_load8(float (&v)[8], const float* p)
+{
+    gkd_f32x4 lo = reinterpret_cast<const gkd_f32x4*>(p)[0], hi = reinterpret_cast<const gkd_f32x4*>(p)[1];
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+        v[k] = lo.v[k];
+        v[k + 4] = hi.v[k];
+    }
+}
+
+__device__ __forceinline__ void gkd_load8(float (&v)[8], const bf16* p)
+{
+    gkd_bf16x8 b = *reinterpret_cast<const gkd_bf16x8*>(p);
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+        v[2 * k] = __uint_as_float(b.w[k] << 16);
+        v[2 * k + 1] = __uint_as_float(b.w[k] & 0xffff0000u);
+    }
+}
+
+// p[0 … 8) = v (8)
+__device__ __forceinline__ void gkd_store8(float* p, const float (&v)[8])
+{
+    gkd_f32x4 lo, hi;
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+        lo.v[k] = v[k];
+        hi.v[k] = v[k + 4];
+    }
+    reinterpret_cast<gkd_f32x4*>(p)[0] = lo;
+    reinterpret_cast<gkd_f32x4*>(p)[1] = hi;
+}
+
+__device__ __forceinline__ void gkd_store8(bf16* p, const float (&v)[8])
+{
+    gkd_bf16x8 b;
+#pragma unroll
+    for (int k = 0; k < 4; ++k) b.w[k] = (uint32)gkd_f32_to_bf16(v[2 * k]) | ((uint32)gkd_f32_to_bf16(v[2 * k + 1]) << 16);
+    *reinterpret_cast<gkd_bf16x8*>(p) = b;
 }
 
 // ---- Thread, lane and warp indices -------------------------------------------------------------------------------
