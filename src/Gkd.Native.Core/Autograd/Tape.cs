@@ -52,12 +52,16 @@ public sealed class Tape : IDisposable
         _nodes.Add(new Node(op, output, retained, backward));
     }
 
-    /// <summary>The gradient buffer of t, allocated as zeros on first use; backward closures accumulate into it.</summary>
+    /// <summary>
+    /// The gradient buffer of t, allocated as zeros on first use; backward closures accumulate into it. A leaf's
+    /// gradient has the leaf's dtype (f32 for trained parameters, whatever the activations are); an intermediate's
+    /// has the activation dtype.
+    /// </summary>
     public static Tensor GradOf(Tensor t)
     {
         if (t.Grad is { } g) return g;
         var b = t.Backend;
-        g = b.Allocate(t.Shape, b.ActivationDType);
+        g = b.Allocate(t.Shape, t.IsLeaf && t.DType.IsFloat() ? t.DType : b.ActivationDType);
         b.Fill(g, 0f);
         t.Grad = g;
         return g;
