@@ -66,7 +66,7 @@ internal static unsafe class PackedGemm<TK> where TK : struct, IMicroKernel
     private static void RunTask<TB>(in GemmProblem g, GemmWorkspace ws, int i0, int i1, int j0, int j1, int kc, int groupBlocks)
         where TB : struct, IBReader
     {
-        var aPack = ws.A((long)TK.MC * kc);
+        var aPack = ws.A(((long)TK.MC * kc) + Packing.ASlack);
         var tile = ws.Tile(TK.MR * TK.NR);
         var groupDepth = groupBlocks * kc;
         for (var jc = j0; jc < j1; jc += NC)
