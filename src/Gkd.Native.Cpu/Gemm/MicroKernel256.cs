@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Gkd.Native.Cpu.Gemm;
 
@@ -24,6 +25,14 @@ internal readonly unsafe struct MicroKernel256 : IMicroKernel
         Vector256<float> c3x = default, c3y = default;
         Vector256<float> c4x = default, c4y = default;
         Vector256<float> c5x = default, c5y = default;
+        // Pull the C tile toward L1 while the k loop runs (its rows are far apart, so the hardware prefetcher
+        // would not).
+        if (Sse.IsSupported)
+            for (var r = 0; r < 6; r++)
+            {
+                Sse.Prefetch0(c + (r * ldc));
+                Sse.Prefetch0(c + (r * ldc) + NR - 1);
+            }
         for (var p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b);

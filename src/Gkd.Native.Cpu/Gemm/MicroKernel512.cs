@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Gkd.Native.Cpu.Gemm;
 
@@ -30,6 +31,14 @@ internal readonly unsafe struct MicroKernel512 : IMicroKernel
         Vector512<float> c9x = default, c9y = default;
         Vector512<float> c10x = default, c10y = default;
         Vector512<float> c11x = default, c11y = default;
+        // Pull the C tile toward L1 while the k loop runs (its rows are far apart, so the hardware prefetcher
+        // would not).
+        if (Sse.IsSupported)
+            for (var r = 0; r < 12; r++)
+            {
+                Sse.Prefetch0(c + (r * ldc));
+                Sse.Prefetch0(c + (r * ldc) + NR - 1);
+            }
         for (var p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b);

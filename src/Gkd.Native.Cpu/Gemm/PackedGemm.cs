@@ -122,10 +122,7 @@ internal static unsafe class PackedGemm<TK> where TK : struct, IMicroKernel
                 TK.Run(kc, aPanel, bPanel, tile, TK.NR, alpha, 0f, StoreMode.Write);
                 for (var i = 0; i < mr; i++)
                     for (var j = 0; j < nr; j++)
-                    {
-                        ref var cij = ref cTile[(i * ldc) + j];
-                        cij = TileStore.Combine(cij, tile[(i * TK.NR) + j], beta, mode);
-                    }
+                        TileStore.Store(cTile + (i * ldc) + j, tile[(i * TK.NR) + j], beta, mode);
             }
         }
     }

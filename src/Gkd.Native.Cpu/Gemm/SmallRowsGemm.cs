@@ -64,10 +64,7 @@ internal static unsafe class SmallRowsGemm
                     b0, o0, o1, dots);
                 for (var r = 0; r < rows; r++)
                     for (var q = 0; q < Math.Min(2, j1 - j); q++)
-                    {
-                        ref var cij = ref g.C[((i + r) * g.Ldc) + j + q];
-                        cij = TileStore.Combine(cij, g.Alpha * dots[(r * 2) + q], g.Beta, mode);
-                    }
+                        TileStore.Store(g.C + ((i + r) * g.Ldc) + j + q, g.Alpha * dots[(r * 2) + q], g.Beta, mode);
             }
         }
     }
@@ -137,10 +134,7 @@ internal static unsafe class SmallRowsGemm
                 Strip6x16<TB>(g, i, rows, j, si, sp, strip);
                 for (var r = 0; r < rows; r++)
                     for (var q = 0; q < 16; q++)
-                    {
-                        ref var cij = ref g.C[((i + r) * g.Ldc) + j + q];
-                        cij = TileStore.Combine(cij, g.Alpha * strip[(r * 16) + q], g.Beta, mode);
-                    }
+                        TileStore.Store(g.C + ((i + r) * g.Ldc) + j + q, g.Alpha * strip[(r * 16) + q], g.Beta, mode);
             }
         for (; j < j1; j++)
             for (var i = 0; i < g.M; i++)
@@ -148,8 +142,7 @@ internal static unsafe class SmallRowsGemm
                 var acc = 0f;
                 for (var p = 0; p < g.K; p++)
                     acc = MathF.FusedMultiplyAdd(g.A[(i * si) + (p * sp)], TB.Read(g.B, (p * g.Ldb) + j), acc);
-                ref var cij = ref g.C[(i * g.Ldc) + j];
-                cij = TileStore.Combine(cij, g.Alpha * acc, g.Beta, mode);
+                TileStore.Store(g.C + (i * g.Ldc) + j, g.Alpha * acc, g.Beta, mode);
             }
     }
 

@@ -27,12 +27,12 @@ internal static unsafe class TileStore
         v.Store(c);
     }
 
-    /// <summary>c = combine(c, alphaAcc) where alphaAcc = α·acc was already formed by the kernel.</summary>
+    /// <summary>*c = α·acc combined by mode, where alphaAcc = α·acc was already formed; Write does not read *c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Combine(float c, float alphaAcc, float beta, StoreMode mode) => mode switch
+    public static void Store(float* c, float alphaAcc, float beta, StoreMode mode) => *c = mode switch
     {
-        StoreMode.Accumulate => c + alphaAcc,
-        StoreMode.Scale => MathF.FusedMultiplyAdd(beta, c, alphaAcc),
+        StoreMode.Accumulate => *c + alphaAcc,
+        StoreMode.Scale => MathF.FusedMultiplyAdd(beta, *c, alphaAcc),
         _ => alphaAcc,
     };
 }
