@@ -41,13 +41,17 @@ public class SgemmTests
     public void BlockBoundariesMatchReference(int m, int n, int k, bool transA, bool transB) =>
         Check(m, n, k, transA, transB, DType.F32, 1f, 0f, pad: 0, threads: 3, seed: 11);
 
-    /// <summary>Row strides above the minimum, α/β variants; the padding columns of C must stay untouched.</summary>
+    /// <summary>
+    /// Row strides above the minimum, α/β variants (β·C folded into the first of several K blocks, too); the padding
+    /// columns of C must stay untouched.
+    /// </summary>
     [TestCase(37, 45, 29, false, false, 0.5f, 1f)]
     [TestCase(37, 45, 29, true, true, -1.5f, 0.25f)]
     [TestCase(37, 45, 29, false, true, 2f, -1f)]
     [TestCase(5, 45, 29, true, false, 1f, 1f)]
     [TestCase(5, 45, 29, false, true, 0.75f, -0.5f)]
     [TestCase(129, 33, 257, true, false, -1f, 2f)]
+    [TestCase(37, 45, 800, true, false, 0.5f, 1f)]
     public void StridesAndScalarsMatchReference(int m, int n, int k, bool transA, bool transB, float alpha, float beta) =>
         Check(m, n, k, transA, transB, DType.F32, alpha, beta, pad: 3, threads: 2, seed: 23);
 
@@ -87,6 +91,7 @@ public class SgemmTests
     [TestCase(8, 1500, 259, false, true, DType.BF16)]
     [TestCase(8, 1500, 259, true, false, DType.F16)]
     [TestCase(130, 2100, 40, false, false, DType.F32)]
+    [TestCase(100, 700, 800, false, true, DType.BF16)]
     public void ResultIsBitwiseIndependentOfThreadCount(int m, int n, int k, bool transA, bool transB, DType bType)
     {
         var rng = new Random(99);
