@@ -28,14 +28,30 @@ internal static unsafe class Packing
             var mr = Math.Min(mrFull, mc - ir);
             if (transA)
             {
-                // A is (K, M): one packed k step is mr contiguous floats of A's row p.
+                // A is (K, M): one packed k step is mr contiguous floats of A's row p; a full panel's MR floats
+                // move as two overlapping vectors (MR = 6: 4 + 4, MR = 12: 8 + 8).
                 var src = a + (p0 * lda) + i0 + ir;
-                for (var p = 0; p < kc; p++, src += lda)
-                {
-                    var d = dst + ((nint)p * mrFull);
-                    for (var r = 0; r < mr; r++) d[r] = src[r];
-                    for (var r = mr; r < mrFull; r++) d[r] = 0f;
-                }
+                if (mr == mrFull && mrFull is > 4 and <= 8)
+                    for (var p = 0; p < kc; p++, src += lda)
+                    {
+                        var d = dst + ((nint)p * mrFull);
+                        Vector128.Load(src).Store(d);
+                        Vector128.Load(src + mrFull - 4).Store(d + mrFull - 4);
+                    }
+                else if (mr == mrFull && mrFull is > 8 and <= 16)
+                    for (var p = 0; p < kc; p++, src += lda)
+                    {
+                        var d = dst + ((nint)p * mrFull);
+                        Vector256.Load(src).Store(d);
+                        Vector256.Load(src + mrFull - 8).Store(d + mrFull - 8);
+                    }
+                else
+                    for (var p = 0; p < kc; p++, src += lda)
+                    {
+                        var d = dst + ((nint)p * mrFull);
+                        for (var r = 0; r < mr; r++) d[r] = src[r];
+                        for (var r = mr; r < mrFull; r++) d[r] = 0f;
+                    }
             }
             else
             {

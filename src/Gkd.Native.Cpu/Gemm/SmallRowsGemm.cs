@@ -7,7 +7,7 @@ namespace Gkd.Native.Cpu.Gemm;
 /// Few rows of C (decode steps, M ≤ <see cref="MaxRows"/>): packing B would cost more than the multiply, so B is
 /// streamed once in its stored layout and dtype. transB (B is (N, K), the linear-layer weight): dot products along
 /// K, 4 rows of A × 2 rows of B at a time. Otherwise (B is (K, N)): 6 rows of A × 16 columns of B in registers,
-/// one FMA chain per element over all of K. Tasks are column ranges of C; each element is computed the same way
+/// one FMA chain per element over all of K, walked in blocks of K so B streams row by row. Tasks are column ranges of C; each element is computed the same way
 /// whichever task holds it, so results do not depend on the thread count.
 /// </summary>
 internal static unsafe class SmallRowsGemm
@@ -16,6 +16,9 @@ internal static unsafe class SmallRowsGemm
 
     /// <summary>Columns per task at least: fewer would not cover the cost of handing out a task.</summary>
     private const int MinTaskCols = 64;
+
+    /// <summary>Rows of B (K, N) per block on the row path.</summary>
+    private const int RowBlockDepth = 256;
 
     public static void Run<TB>(in GemmProblem problem, int threads) where TB : struct, IBReader
     {
@@ -29,7 +32,7 @@ internal static unsafe class SmallRowsGemm
             var j0 = t * step;
             var j1 = Math.Min(g.N, j0 + step);
             if (g.TransB) DotColumns<TB>(g, ws, j0, j1);
-            else RowColumns<TB>(g, j0, j1);
+            else RowColumns<TB>(g, ws, j0, j1);
         });
     }
 
@@ -117,53 +120,77 @@ internal static unsafe class SmallRowsGemm
         }
     }
 
-    /// <summary>C[:, j0..j1) for B (K, N): 16-column strips in registers, the last &lt; 16 columns one by one.</summary>
+    /// <summary>
+    /// C[:, j0..j1) for B (K, N), K in blocks of <see cref="RowBlockDepth"/> so each block of B (≤ 256 rows of the
+    /// task's columns) is read contiguously and stays in L2 while all row groups use it. The partial sums wait in
+    /// acc (M, j1 − j0) as exact f32, so each element is still one FMA chain over all of K.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowColumns<TB>(in GemmProblem g, int j0, int j1) where TB : struct, IBReader
+    private static void RowColumns<TB>(in GemmProblem g, GemmWorkspace ws, int j0, int j1) where TB : struct, IBReader
     {
         // op(A)[i, p] = a[i·si + p·sp].
         var si = g.TransA ? 1 : g.Lda;
         var sp = g.TransA ? g.Lda : 1;
+        var w = j1 - j0;
+        var acc = ws.B((long)g.M * w);
+        for (var p0 = 0; p0 < g.K; p0 += RowBlockDepth)
+        {
+            var p1 = Math.Min(g.K, p0 + RowBlockDepth);
+            var j = j0;
+            for (; j + 16 <= j1; j += 16)
+                for (var i = 0; i < g.M; i += 6)
+                    Strip6x16<TB>(g, i, Math.Min(6, g.M - i), j, p0, p1, si, sp, acc + (i * w) + (j - j0), w);
+            for (; j < j1; j++)
+                for (var i = 0; i < g.M; i++)
+                {
+                    ref var sum = ref acc[(i * w) + (j - j0)];
+                    var s = p0 == 0 ? 0f : sum;
+                    for (var p = p0; p < p1; p++)
+                        s = MathF.FusedMultiplyAdd(g.A[(i * si) + (p * sp)], TB.Read(g.B, (p * g.Ldb) + j), s);
+                    sum = s;
+                }
+        }
         var mode = g.FirstMode;
-        var strip = stackalloc float[6 * 16];
-        var j = j0;
-        for (; j + 16 <= j1; j += 16)
-            for (var i = 0; i < g.M; i += 6)
-            {
-                var rows = Math.Min(6, g.M - i);
-                Strip6x16<TB>(g, i, rows, j, si, sp, strip);
-                for (var r = 0; r < rows; r++)
-                    for (var q = 0; q < 16; q++)
-                        TileStore.Store(g.C + ((i + r) * g.Ldc) + j + q, g.Alpha * strip[(r * 16) + q], g.Beta, mode);
-            }
-        for (; j < j1; j++)
-            for (var i = 0; i < g.M; i++)
-            {
-                var acc = 0f;
-                for (var p = 0; p < g.K; p++)
-                    acc = MathF.FusedMultiplyAdd(g.A[(i * si) + (p * sp)], TB.Read(g.B, (p * g.Ldb) + j), acc);
-                TileStore.Store(g.C + (i * g.Ldc) + j, g.Alpha * acc, g.Beta, mode);
-            }
+        for (var i = 0; i < g.M; i++)
+            for (var j = j0; j < j1; j++)
+                TileStore.Store(g.C + (i * g.Ldc) + j, g.Alpha * acc[(i * w) + (j - j0)], g.Beta, mode);
     }
 
-    /// <summary>strip (6, 16) = op(A)[i .. i+6, :] · B[:, j .. j+16); rows past <paramref name="rows"/> repeat row i.</summary>
+    /// <summary>
+    /// acc (rows ≤ 6, 16; row stride ldAcc) += op(A)[i .. i+rows, p0 .. p1) · B[p0 .. p1, j .. j+16), starting
+    /// from 0 when p0 = 0. Rows past <paramref name="rows"/> repeat row i and are not stored.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Strip6x16<TB>(in GemmProblem g, int i, int rows, int j, nint si, nint sp, float* strip)
-        where TB : struct, IBReader
+    private static void Strip6x16<TB>(in GemmProblem g, int i, int rows, int j, int p0, int p1, nint si, nint sp,
+        float* acc, nint ldAcc) where TB : struct, IBReader
     {
-        var a0 = g.A + (i * si);
+        var a0 = g.A + (i * si) + (p0 * sp);
         var a1 = rows > 1 ? a0 + si : a0;
         var a2 = rows > 2 ? a0 + (2 * si) : a0;
         var a3 = rows > 3 ? a0 + (3 * si) : a0;
         var a4 = rows > 4 ? a0 + (4 * si) : a0;
         var a5 = rows > 5 ? a0 + (5 * si) : a0;
-        var b = g.B;
-        var ldb = g.Ldb;
+        var r1 = rows > 1 ? acc + ldAcc : acc;
+        var r2 = rows > 2 ? acc + (2 * ldAcc) : acc;
+        var r3 = rows > 3 ? acc + (3 * ldAcc) : acc;
+        var r4 = rows > 4 ? acc + (4 * ldAcc) : acc;
+        var r5 = rows > 5 ? acc + (5 * ldAcc) : acc;
         Vector256<float> c0x = default, c0y = default, c1x = default, c1y = default, c2x = default, c2y = default;
         Vector256<float> c3x = default, c3y = default, c4x = default, c4y = default, c5x = default, c5y = default;
-        nint o = j;
+        if (p0 > 0)
+        {
+            (c0x, c0y) = (Vector256.Load(acc), Vector256.Load(acc + 8));
+            (c1x, c1y) = (Vector256.Load(r1), Vector256.Load(r1 + 8));
+            (c2x, c2y) = (Vector256.Load(r2), Vector256.Load(r2 + 8));
+            (c3x, c3y) = (Vector256.Load(r3), Vector256.Load(r3 + 8));
+            (c4x, c4y) = (Vector256.Load(r4), Vector256.Load(r4 + 8));
+            (c5x, c5y) = (Vector256.Load(r5), Vector256.Load(r5 + 8));
+        }
+        var b = g.B;
+        var ldb = g.Ldb;
+        nint o = (p0 * ldb) + j;
         nint q = 0;
-        for (var p = 0; p < g.K; p++, o += ldb, q += sp)
+        for (var p = p0; p < p1; p++, o += ldb, q += sp)
         {
             var x = TB.Read8(b, o);
             var y = TB.Read8(b, o + 8);
@@ -186,17 +213,32 @@ internal static unsafe class SmallRowsGemm
             c5x = Vector256.FusedMultiplyAdd(v, x, c5x);
             c5y = Vector256.FusedMultiplyAdd(v, y, c5y);
         }
-        c0x.Store(strip);
-        c0y.Store(strip + 8);
-        c1x.Store(strip + 16);
-        c1y.Store(strip + 24);
-        c2x.Store(strip + 32);
-        c2y.Store(strip + 40);
-        c3x.Store(strip + 48);
-        c3y.Store(strip + 56);
-        c4x.Store(strip + 64);
-        c4y.Store(strip + 72);
-        c5x.Store(strip + 80);
-        c5y.Store(strip + 88);
+        c0x.Store(acc);
+        c0y.Store(acc + 8);
+        if (rows > 1)
+        {
+            c1x.Store(r1);
+            c1y.Store(r1 + 8);
+        }
+        if (rows > 2)
+        {
+            c2x.Store(r2);
+            c2y.Store(r2 + 8);
+        }
+        if (rows > 3)
+        {
+            c3x.Store(r3);
+            c3y.Store(r3 + 8);
+        }
+        if (rows > 4)
+        {
+            c4x.Store(r4);
+            c4y.Store(r4 + 8);
+        }
+        if (rows > 5)
+        {
+            c5x.Store(r5);
+            c5y.Store(r5 + 8);
+        }
     }
 }

@@ -33,11 +33,15 @@ public class SgemmTests
     public void LargerShapeMatchesReference(bool transA, bool transB) =>
         Check(300, 517, 259, transA, transB, DType.F32, 1f, 0f, pad: 0, threads: 2, seed: 7);
 
-    /// <summary>Several K blocks (Accumulate), two packed-B groups, several NC column blocks and MC row blocks.</summary>
+    /// <summary>
+    /// Several K blocks (Accumulate; on the small-M row path, blocks of B rows), two packed-B groups, several NC column
+    /// blocks and MC row blocks.
+    /// </summary>
     [TestCase(150, 40, 1100, false, true)]
     [TestCase(20, 1100, 5, true, false)]
     [TestCase(17, 2100, 300, false, false)]
     [TestCase(9, 40, 1100, true, true)]
+    [TestCase(7, 45, 600, false, false)]
     public void BlockBoundariesMatchReference(int m, int n, int k, bool transA, bool transB) =>
         Check(m, n, k, transA, transB, DType.F32, 1f, 0f, pad: 0, threads: 3, seed: 11);
 
