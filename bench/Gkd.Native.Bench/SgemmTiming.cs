@@ -29,6 +29,7 @@ public static class SgemmTiming
             }
             i++;
         }
+        if (threads < 1 || runs < 1) throw new ArgumentException($"--threads {threads} and --runs {runs} must be ≥ 1");
 
         Console.WriteLine($"sgemm: {threads} threads, kernel {kernel}, median of {runs} runs after 2 warm-ups");
         Console.WriteLine($"{"shape",-36} {"median ms",10} {"GFLOP/s",9}");

@@ -11,7 +11,8 @@ namespace Gkd.Native.Cpu.Gemm;
 internal sealed unsafe class GemmWorkspace
 {
     private static readonly ConcurrentBag<GemmWorkspace> Pool = [];
-    private static readonly int PoolLimit = 2 * Environment.ProcessorCount;
+    /// <summary>Workspaces kept between calls: one per core and one for a calling thread.</summary>
+    private static readonly int PoolLimit = Environment.ProcessorCount + 1;
 
     private float[] _a = [];
     private float[] _b = [];
