@@ -14,6 +14,7 @@ namespace Gkd.Native.Cuda;
 public sealed partial class CudaBackend : IBackend
 {
     private readonly Lazy<CastKernels> _cast;
+    private readonly List<IDisposable> _launchers = [];
 
     public CudaBackend(IKernelRuntime runtime, DType activationDType = DType.BF16)
     {
@@ -70,10 +71,22 @@ public sealed partial class CudaBackend : IBackend
     public void Dispose()
     {
         if (_cast.IsValueCreated) _cast.Value.Dispose();
-        DisposeKernels();
+        foreach (var launcher in _launchers) launcher.Dispose();
+        _launchers.Clear();
         Arena.Dispose();
     }
 
-    /// <summary>Each op family's partial disposes its launcher here.</summary>
-    partial void DisposeKernels();
+    /// <summary>
+    /// An op family's launcher: made on first use (loading its kernel module) into <paramref name="field"/>, and
+    /// disposed with the backend.
+    /// </summary>
+    private T Launcher<T>(ref T? field, Func<T> make) where T : class, IDisposable
+    {
+        if (field is null)
+        {
+            field = make();
+            _launchers.Add(field);
+        }
+        return field;
+    }
 }

@@ -2,11 +2,9 @@ using Gkd.Native.Core.Tensors;
 
 namespace Gkd.Native.Cuda;
 
-// TEMPORARY during bring-up: replaced by the rmsnorm/rope/attention/kv-cache kernel families.
+// TEMPORARY during bring-up: replaced by the rope/attention/kv-cache kernel families.
 public sealed partial class CudaBackend
 {
-    public void RmsNormForward(Tensor y, Tensor rstd, Tensor x, Tensor w, float eps) => throw new NotImplementedException();
-    public void RmsNormBackward(Tensor dx, Tensor? dw, Tensor dy, Tensor x, Tensor w, Tensor rstd) => throw new NotImplementedException();
     public void RopeForward(Tensor y, Tensor x, Tensor positions, int headDim, float theta) => throw new NotImplementedException();
     public void RopeBackward(Tensor dx, Tensor dy, Tensor positions, int headDim, float theta) => throw new NotImplementedException();
     public void AttentionForward(Tensor o, Tensor lse, Tensor q, Tensor k, Tensor v, Tensor start, int headDim) => throw new NotImplementedException();
