@@ -48,6 +48,14 @@ __device__ __forceinline__ att_f4 att_at(const float* p) { return *reinterpret_c
 __device__ __forceinline__ int att_hs4(int hs) { return (hs + 3) & ~3; }
 __device__ __forceinline__ int att_hsp(int hs) { return (att_hs4(hs) >> 2) & 1 ? att_hs4(hs) : att_hs4(hs) + 4; }
 
+// The tile contract between the launcher and the tiled kernels: 128 threads, BR a multiple of 4 up to 32, and at most
+// two 4×4 cells per thread (BR · HS4 ≤ 4096).
+__device__ __forceinline__ void att_check_tiles(int BR, int hs4)
+{
+    GKD_ASSERT(blockDim.x == ATT_THREADS && BR > 0 && BR % ATT_WARPS == 0 && BR <= ATT_WARPS * ATT_MAX_ROWS &&
+               BR * hs4 <= 16 * ATT_MAX_CELLS * ATT_THREADS);
+}
+
 // dst (rows, stride) f32 = times [t0, t0 + rows) of one head whose time t starts at src + t · row_stride; columns ≥ hs
 // and times outside [lo, hi) are zero. Every thread of the block takes part.
 template <typename A>
@@ -105,6 +113,7 @@ __device__ __forceinline__ void attention_forward(A* o, float* lse, const A* q, 
 {
     DYNAMIC_SHARED(float, smem);
     const int hs4 = att_hs4(HS), hsp = att_hsp(HS), brp = BR + 4, rows = BR / ATT_WARPS;
+    att_check_tiles(BR, hs4);
     float* qs = smem;                    // (BR, HS4)
     float* ks = qs + BR * hs4;           // (32, HSP)
     float* vs = ks + ATT_TILE * hsp;     // (32, HS4)
@@ -227,6 +236,7 @@ __device__ __forceinline__ void attention_backward_dq(A* dq, const A* dout, cons
 {
     DYNAMIC_SHARED(float, smem);
     const int hs4 = att_hs4(HS), hsp = att_hsp(HS), brp = BR + 4, rows = BR / ATT_WARPS;
+    att_check_tiles(BR, hs4);
     float* qs = smem;                    // (BR, HS4)
     float* dos = qs + BR * hs4;          // (BR, HS4)
     float* ks = dos + BR * hs4;          // (32, HSP)
@@ -318,6 +328,7 @@ __device__ __forceinline__ void attention_backward_dkdv(A* dk, A* dv, const A* d
 {
     DYNAMIC_SHARED(float, smem);
     const int hs4 = att_hs4(HS), hsp = att_hsp(HS), brp = BR + 4, rows = BR / ATT_WARPS;
+    att_check_tiles(BR, hs4);
     float* ks = smem;                    // (BR, HS4)
     float* vs = ks + BR * hs4;           // (BR, HS4)
     float* qs = vs + BR * hs4;           // (32, HSP)
@@ -428,6 +439,7 @@ __device__ __forceinline__ void attention_decode(A* o, float* partials, const A*
     DYNAMIC_SHARED(float, smem);
     const int hs4 = att_hs4(HS), group = NH / NKV, chunks = (group + DEC_MAX_HEADS - 1) / DEC_MAX_HEADS;
     const int hb = min(group, DEC_MAX_HEADS);
+    GKD_ASSERT(blockDim.x == DEC_WARPS * 32 && HS <= 8 * 32);
     float* qs = smem;                               // (hb, HS4)
     float* kst = qs + hb * hs4;                     // (4, 32, 68); later (4, hb, HS4)
     float* pw = kst + DEC_WARPS * 32 * DEC_KSTRIDE; // (4, hb, 32)

@@ -91,6 +91,7 @@ template <typename D>
 __device__ __forceinline__ void rmsnorm_dw_reduce(D* dw, const float* partials, int G, int C)
 {
     __shared__ float slices[8][32];
+    GKD_ASSERT(blockDim.x == 32 && blockDim.y == 8);
     const int c = (int)(blockIdx.x * 32 + threadIdx.x);
     float s = 0.0f;
     if (c < C)
