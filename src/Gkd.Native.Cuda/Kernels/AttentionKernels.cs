@@ -54,7 +54,7 @@ public sealed class AttentionKernels : IDisposable
     }
 
     /// <summary>The softmax scale 1/√HS, rounded to f32 as the CPU backend does.</summary>
-    public static float Scale(int headDim) => (float)(1.0 / Math.Sqrt(headDim));
+    private static float Scale(int headDim) => (float)(1.0 / Math.Sqrt(headDim));
 
     /// <summary>
     /// o (B, T, NH, HS) and lse (B, NH, T) f32 (=) of causal attention of q (B, T, NH, HS) over k, v (B, T, NKV, HS) with
@@ -106,7 +106,7 @@ public sealed class AttentionKernels : IDisposable
     }
 
     /// <summary>Key splits of a decode step over cache slots [0, length): one block per 128.</summary>
-    public static int DecodeSplits(int length) => Math.Max(1, (length + DecodeSplit - 1) / DecodeSplit);
+    private static int DecodeSplits(int length) => Math.Max(1, (length + DecodeSplit - 1) / DecodeSplit);
 
     /// <summary>Floats of f32 workspace <see cref="Decode"/> needs: the splits' partial outputs, none for one split.</summary>
     public static long DecodeWorkspaceFloats(int b, int nh, int hs, int length) =>
@@ -152,7 +152,7 @@ public sealed class AttentionKernels : IDisposable
     /// BR for a tiled kernel whose shared memory is <paramref name="floats"/>(BR, HS) floats: the largest of 32, 16, 8, 4
     /// with BR · HS4 ≤ 4096 that fits <see cref="SharedMemoryLimit"/>.
     /// </summary>
-    public static int Rows(int hs, Func<int, int, int> floats)
+    private static int Rows(int hs, Func<int, int, int> floats)
     {
         foreach (var rows in (ReadOnlySpan<int>)[32, 16, 8, 4])
             if (rows * Hs4(hs) <= MaxCellFloats && floats(rows, hs) * sizeof(float) <= SharedMemoryLimit) return rows;
@@ -160,16 +160,16 @@ public sealed class AttentionKernels : IDisposable
     }
 
     /// <summary>Forward tiles: queries (BR, HS4), keys (32, HSP), values (32, HS4), p (32, BR + 4), two (BR).</summary>
-    public static int ForwardFloats(int rows, int hs) => rows * Hs4(hs) + Tile * Hsp(hs) + Tile * Hs4(hs) + Tile * (rows + 4) + 2 * rows;
+    private static int ForwardFloats(int rows, int hs) => rows * Hs4(hs) + Tile * Hsp(hs) + Tile * Hs4(hs) + Tile * (rows + 4) + 2 * rows;
 
     /// <summary>dq tiles: queries, dout (BR, HS4), keys, values (32, HSP), ds (32, BR + 4), lse, delta (BR).</summary>
-    public static int DqFloats(int rows, int hs) => 2 * rows * Hs4(hs) + 2 * Tile * Hsp(hs) + Tile * (rows + 4) + 2 * rows;
+    private static int DqFloats(int rows, int hs) => 2 * rows * Hs4(hs) + 2 * Tile * Hsp(hs) + Tile * (rows + 4) + 2 * rows;
 
     /// <summary>dk/dv tiles: keys, values (BR, HS4), queries, dout (32, HSP), p, ds (32, BR + 4), lse, delta (32).</summary>
-    public static int DkDvFloats(int rows, int hs) => 2 * rows * Hs4(hs) + 2 * Tile * Hsp(hs) + 2 * Tile * (rows + 4) + 2 * Tile;
+    private static int DkDvFloats(int rows, int hs) => 2 * rows * Hs4(hs) + 2 * Tile * Hsp(hs) + 2 * Tile * (rows + 4) + 2 * Tile;
 
     /// <summary>Decode: queries (hb, HS4), staged keys (4, 32, 68), p (4, hb, 32), maxima and denominators (4, hb).</summary>
-    public static int DecodeFloats(int heads, int hs) => heads * Hs4(hs) + DecodeKeyFloats + Warps * heads * 32 + 2 * Warps * heads;
+    private static int DecodeFloats(int heads, int hs) => heads * Hs4(hs) + DecodeKeyFloats + Warps * heads * 32 + 2 * Warps * heads;
 
     /// <summary>HS rounded up to 4: a staged row's columns.</summary>
     private static int Hs4(int hs) => (hs + 3) & ~3;

@@ -29,7 +29,7 @@ public sealed class RopeKernels : IDisposable
     }
 
     /// <summary>Threads per block: the row's H·HS/2 pairs rounded up to a warp, at most 256.</summary>
-    public static int BlockThreads(int width) => Math.Clamp((width / 2 + 31) / 32 * 32, 32, 256);
+    private static int BlockThreads(int width) => Math.Clamp((width / 2 + 31) / 32 * 32, 32, 256);
 
     /// <summary>y (N, width) = R(pos · inv_freq) x per head of <paramref name="headDim"/> (=); y may alias x.</summary>
     public void Forward(DevicePtr y, DevicePtr x, DevicePtr positions, int headDim, float theta, long n, int width, DType dtype) =>
@@ -50,7 +50,7 @@ public sealed class RopeKernels : IDisposable
     /// inv_freq_i = 1 / theta^(2i / HS) as transformers computes it in f32: the exponent an f32 quotient, the power
     /// rounded to f32, then an f32 reciprocal (the CPU backend's RopeTable does the same).
     /// </summary>
-    public static float[] InverseFrequencies(int headDim, float theta)
+    private static float[] InverseFrequencies(int headDim, float theta)
     {
         var inv = new float[headDim / 2]; // (HS/2)
         for (var i = 0; i < inv.Length; i++)
