@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Golden files for Gkd.Native's C# tests (op goldens, tiny tokenizer, tiny Qwen2 checkpoints, LoRA/GKD gradients,
-tiny chat dataset + eval). Plain torch (no transformers / safetensors / tokenizers packages), float32, CPU,
+tiny chat dataset + eval, greedy generation and sampling distributions). Plain torch (no transformers / safetensors / tokenizers packages), float32, CPU,
 deterministic: running it twice writes byte-identical files.
 
     /usr/bin/python3 tests/Reference/make_golden.py
@@ -1048,6 +1048,117 @@ def make_data_and_eval(ad):
     return eval_loss, eval_loss_a, batches, float(loss)
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# G. generation: greedy completions (batched with left padding and alone) and next-token sampling distributions
+# ----------------------------------------------------------------------------------------------------------------
+
+GEN_PROMPTS = ["Hi", "Say hi.", "Name three primary colors."]
+GEN_EOS = [IM_END, ENDOFTEXT]  # generation_config.json's eos_token_id
+GEN_PAD = ENDOFTEXT
+GEN_MAX_NEW = 12
+GEN_RUNS = [("student-g2-untied-f32", None), ("teacher-g2-untied-f32", None), ("student-g2-untied-f32", "lora-adapter")]
+SAMPLING_CASES = [(0.9, 0, 1.0), (0.9, 20, 1.0), (0.9, 0, 0.8), (1.3, 50, 0.9)]  # (temperature, top_k, top_p)
+
+
+def greedy_generate(cfg, W, prompts, lora=None, lora_scaling=None):
+    """transformers' greedy generate without a cache: left-padded prompts, the full forward at every step, argmax of
+    the last position; a row finishes at its first EOS and gets pad tokens after it; stops when every row finished.
+    Returns the completions (up to and including the EOS), the padded (B, Tnew) block and the smallest top-1/top-2
+    logit margin met (how far every argmax is from a tie)."""
+    B, T = len(prompts), max(len(p) for p in prompts)
+    ids = torch.tensor([[GEN_PAD] * (T - len(p)) + p for p in prompts])
+    mask = torch.tensor([[0] * (T - len(p)) + [1] * len(p) for p in prompts])
+    finished, completions, block, margin = [False] * B, [[] for _ in prompts], [[] for _ in prompts], float("inf")
+    for _ in range(GEN_MAX_NEW):
+        with torch.no_grad():
+            logits = forward(cfg, W, ids, mask, lora, lora_scaling)[:, -1]  # (B, V)
+        top2 = logits.topk(2, dim=-1).values
+        step = []
+        for b in range(B):
+            token = GEN_PAD
+            if not finished[b]:
+                token = int(logits[b].argmax())
+                margin = min(margin, float(top2[b, 0] - top2[b, 1]))
+                completions[b].append(token)
+                finished[b] = token in GEN_EOS
+            step.append(token)
+            block[b].append(token)
+        ids = torch.cat([ids, torch.tensor(step)[:, None]], dim=1)
+        mask = torch.cat([mask, torch.ones(B, 1, dtype=mask.dtype)], dim=1)
+        if all(finished):
+            break
+    return completions, block, margin
+
+
+def hf_sampling_probs(logits, temperature, top_k, top_p):
+    """transformers' TemperatureLogitsWarper, TopKLogitsWarper and TopPLogitsWarper (in that order, filter value -inf)
+    on one row of logits, then the softmax that multinomial sampling draws from. Also returns how far the top-p
+    cumulative mass comes to its cut (the cut must not hinge on rounding)."""
+    scores = logits[None] / temperature
+    if top_k > 0:
+        kth = torch.topk(scores, min(top_k, scores.size(-1)))[0][..., -1, None]
+        scores = scores.masked_fill(scores < kth, -float("inf"))
+    cut_margin = float("inf")
+    if top_p < 1.0:
+        sorted_logits, sorted_indices = torch.sort(scores, descending=False)
+        cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+        remove = cumulative <= (1 - top_p)
+        remove[..., -1:] = 0
+        scores = scores.masked_fill(remove.scatter(1, sorted_indices, remove), -float("inf"))
+        live = torch.isfinite(sorted_logits)
+        cut_margin = float((cumulative[live] - (1 - top_p)).abs().min())
+    return torch.softmax(scores, dim=-1)[0], cut_margin
+
+
+def make_generation(ad):
+    prompts = [encode(render_chat([{"role": "user", "content": t}], add_generation_prompt=True)) for t in GEN_PROMPTS]
+    assert len({len(p) for p in prompts}) == len(prompts), "prompts of different lengths"
+    runs = []
+    for name, adapter in GEN_RUNS:
+        cfg = MODEL[name]
+        W = load_model(name)
+        lora = lora_modules(cfg, ad) if adapter else None
+        scaling = LORA_ALPHA / LORA_R if adapter else None
+        completions, block, margin = greedy_generate(cfg, W, prompts, lora, scaling)
+        assert margin > 1e-3, (name, adapter, margin)
+        for i, p in enumerate(prompts):
+            alone, alone_block, _ = greedy_generate(cfg, W, [p], lora, scaling)
+            assert alone[0] == completions[i], (name, adapter, i)
+            assert len(alone_block[0]) == len(alone[0])  # a single row stops at its own EOS
+        for c, row in zip(completions, block):
+            assert row[:len(c)] == c and all(t == GEN_PAD for t in row[len(c):])
+            assert all(t not in GEN_EOS for t in c[:-1])
+        runs.append({"model": name, "adapter": adapter and "models/" + adapter, "min_margin": margin,
+                     "completions": completions, "tokens": block,
+                     "texts": [decode(c, skip_special=True) for c in completions],
+                     "finished": [c[-1] in GEN_EOS for c in completions]})
+    # the goldens exercise an early finish beside longer rows (and, alone, a row that stops before max_new_tokens)
+    assert any(any(r["finished"]) and not all(r["finished"]) for r in runs)
+    assert any(len(c) < GEN_MAX_NEW for r in runs for c in r["completions"])
+
+    st = MODEL["student-g2-untied-f32"]
+    context = prompts[0]
+    with torch.no_grad():
+        logits = forward(st, load_model(st.name), torch.tensor([context]), torch.ones(1, len(context)))[0, -1]
+    cases = []
+    for temperature, top_k, top_p in SAMPLING_CASES:
+        probs, cut_margin = hf_sampling_probs(logits, temperature, top_k, top_p)
+        assert cut_margin > 1e-4, (temperature, top_k, top_p, cut_margin)
+        if top_k:
+            ordered = (logits / temperature).sort(descending=True).values
+            assert ordered[top_k - 1] - ordered[top_k] > 1e-5
+        cases.append({"temperature": temperature, "top_k": top_k, "top_p": top_p,
+                      "support": int((probs > 0).sum()), "probs": [float(x) for x in probs]})
+    write_json(os.path.join(OUT, "generation.json"), {
+        "note": "greedy generate, left-padded batch == each prompt alone; tokens after a row's first EOS are pad",
+        "eos_token_id": GEN_EOS, "pad_token_id": GEN_PAD, "max_new_tokens": GEN_MAX_NEW,
+        "prompts": [{"text": t, "ids": p} for t, p in zip(GEN_PROMPTS, prompts)],
+        "runs": runs,
+        "sampling": {"model": st.name, "context_ids": context, "logits": [float(x) for x in logits],
+                     "cases": cases}})
+    return runs
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -1057,6 +1168,7 @@ def main():
     make_models()
     ad = make_lora_grads()
     eval_loss, eval_loss_a, batches, step_loss = make_data_and_eval(ad)
+    gen_runs = make_generation(ad)
     unused = [mm for mm, c in MERGE_USE.items() if c == 0]
     assert not unused, unused
 
@@ -1071,6 +1183,9 @@ def main():
     print("eval batches: " + "; ".join(f"rows={b['rows']} tokens={b['completion_tokens']} T={b['seq_len']} "
                                        f"loss={b['loss']:.6f}" for b in batches))
     print(f"train_step loss={step_loss!r}")
+    for r in gen_runs:
+        print(f"generation {r['model']}{' + ' + r['adapter'] if r['adapter'] else ''}: lengths "
+              f"{[len(c) for c in r['completions']]}, finished {r['finished']}, min margin {r['min_margin']:.4f}")
     print(f"wrote {nfiles} files, {total} bytes under {os.path.relpath(OUT)}")
 
 

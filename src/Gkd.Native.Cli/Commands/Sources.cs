@@ -1,6 +1,7 @@
 using Gkd.Native.Core.Backends;
 using Gkd.Native.Core.IO;
 using Gkd.Native.Training.Data;
+using Gkd.Native.Training.Generation;
 using Gkd.Native.Training.Model;
 using Gkd.Native.Training.Text;
 
@@ -39,6 +40,9 @@ internal static class Sources
             throw;
         }
     }
+
+    /// <summary>The checkpoint's generation_config.json (EOS ids, sampling defaults), token ids it lacks from config.json.</summary>
+    public static GenerationConfig GenerationSettings(string modelDir, string flag) => Named(flag, () => GenerationConfig.Load(modelDir));
 
     public static BpeChatTokenizer Tokenizer(string modelDir, string flag) => Named(flag, () => BpeChatTokenizer.Load(modelDir));
 

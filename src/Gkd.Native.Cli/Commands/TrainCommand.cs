@@ -4,6 +4,7 @@ using Gkd.Native.Core.Backends;
 using Gkd.Native.Core.Tensors;
 using Gkd.Native.Training.Checkpoints;
 using Gkd.Native.Training.Data;
+using Gkd.Native.Training.Generation;
 using Gkd.Native.Training.Model;
 using Gkd.Native.Training.Optim;
 using Gkd.Native.Training.Trainer;
@@ -97,7 +98,8 @@ public sealed class TrainCommand : ICommand
         using var teacher = Sources.Model(backend, teacherDir, "--teacher_model_name_or_path");
         using var student = Sources.Model(backend, studentDir, "--model_name_or_path");
         var weights = Weights(o, student, studentName, config.Seed);
-        var generator = new SamplingGenerator(tokenizer, student.Backend);
+        var generation = Sources.Named("--model_name_or_path", () => GenerationConfig.Load(studentDir));
+        var generator = new SamplingGenerator(generation.EosTokenIds.Count > 0 ? generation.EosTokenIds : [tokenizer.EosTokenId], tokenizer.PadTokenId);
         var trainer = new GkdTrainer(config, teacher, weights, train, eval, collator, tokenizer, generator, output,
             new RunInfo(studentName, teacherName, datasetName));
         output.WriteLine($"training {weights.Parameters.Sum(p => p.Tensor.Numel):N0} parameters for {trainer.MaxSteps} optimizer steps on {backend.Name}");

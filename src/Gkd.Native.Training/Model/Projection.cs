@@ -20,11 +20,16 @@ public sealed class Projection(string path, Tensor weight, Tensor? bias) : IDisp
     public int OutFeatures => Weight.Shape[0];
 
     /// <summary>y (N, out) for x (N, in); seed keys this module's LoRA dropout mask.</summary>
-    public Tensor Forward(Tape tape, Tensor x, ulong seed)
+    public Tensor Forward(Tape tape, Tensor x, ulong seed) => Apply(tape, x, Lora?.Dropout ?? 0f, seed);
+
+    /// <summary>y (N, out) for x (N, in) on no tape, with the LoRA branch but never its dropout (generation).</summary>
+    public Tensor Infer(Tensor x) => Apply(Tape.NoGrad, x, 0f, 0);
+
+    private Tensor Apply(Tape tape, Tensor x, float dropout, ulong seed)
     {
         var y = tape.Linear(x, Weight, Bias);
         if (Lora is not { } lora) return y;
-        using (y) return tape.Lora(y, x, lora.A, lora.B, lora.Scaling, lora.Dropout, seed);
+        using (y) return tape.Lora(y, x, lora.A, lora.B, lora.Scaling, dropout, seed);
     }
 
     public void Dispose()

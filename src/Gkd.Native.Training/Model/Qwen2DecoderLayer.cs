@@ -41,23 +41,61 @@ public sealed class Qwen2DecoderLayer : IDisposable
     public IEnumerable<Projection> Projections => [QProj, KProj, VProj, OProj, GateProj, UpProj, DownProj];
 
     /// <summary>x (B·T, C) → (B·T, C). seed keys the LoRA dropout masks of this layer's projections.</summary>
-    public Tensor Forward(Tape tape, Tensor x, ModelInput input, ulong seed)
+    public Tensor Forward(Tape tape, Tensor x, ModelInput input, ulong seed) =>
+        Block(tape, x, input.Positions, seed,
+            (q, k, v) => tape.Attention(q, k, v, input.Start, _config.NumAttentionHeads, _config.HeadDim));
+
+    /// <summary>
+    /// The prompt pass of generation, x (B·T, C) → (B·T, C) with no tape and no dropout: the forward's block, whose
+    /// keys and values (after RoPE) also go into this layer's cache slots [0, T).
+    /// </summary>
+    public Tensor Prefill(Tensor x, ModelInput input, KvCache cache) =>
+        Block(Tape.NoGrad, x, input.Positions, null, (q, k, v) =>
+        {
+            x.Backend.KvCacheWrite(cache.Keys[Index], cache.Values[Index], k, v, 0);
+            return Tape.NoGrad.Attention(q, k, v, input.Start, _config.NumAttentionHeads, _config.HeadDim);
+        });
+
+    /// <summary>
+    /// One decode step, x (B, C) → (B, C) for one new token per row at positions (B) i32, with no tape and no
+    /// dropout: its key and value go into cache slot <paramref name="slot"/>, and its query attends the row's
+    /// slots start_b … slot.
+    /// </summary>
+    public Tensor Decode(Tensor x, Tensor positions, KvCache cache, int slot) =>
+        Block(Tape.NoGrad, x, positions, null, (q, k, v) =>
+        {
+            var be = x.Backend;
+            be.KvCacheWrite(cache.Keys[Index], cache.Values[Index], k, v, slot);
+            var o = be.Allocate(q.Shape, be.ActivationDType); // (B, NH·HS)
+            be.AttentionDecode(o, q, cache.Keys[Index], cache.Values[Index], cache.Start, slot + 1, _config.HeadDim);
+            return o;
+        });
+
+    /// <summary>
+    /// The block around an attention: x (N, C) → (N, C) with q (N, NH·HS), k, v (N, NKV·HS) at positions (N) handed
+    /// to attend, which returns (N, NH·HS). With a seed the projections run on the tape with their LoRA dropout;
+    /// without one (generation) they run without dropout.
+    /// </summary>
+    private Tensor Block(Tape tape, Tensor x, Tensor positions, ulong? seed, Func<Tensor, Tensor, Tensor, Tensor> attend)
     {
+        Tensor Project(Projection p, Tensor input, int module) =>
+            seed is { } s ? p.Forward(tape, input, Mix(s, module)) : p.Infer(input);
+
         var c = _config;
-        using var h = tape.RmsNorm(x, InputLayerNorm, (float)c.RmsNormEps);          // (B·T, C)
-        using var q0 = QProj.Forward(tape, h, Mix(seed, 0));                   // (B·T, NH·HS)
-        using var k0 = KProj.Forward(tape, h, Mix(seed, 1));                   // (B·T, NKV·HS)
-        using var v = VProj.Forward(tape, h, Mix(seed, 2));                    // (B·T, NKV·HS)
-        using var q = tape.Rope(q0, input.Positions, c.HeadDim, (float)c.RopeTheta);
-        using var k = tape.Rope(k0, input.Positions, c.HeadDim, (float)c.RopeTheta);
-        using var a = tape.Attention(q, k, v, input.Start, c.NumAttentionHeads, c.HeadDim); // (B·T, NH·HS)
-        using var o = OProj.Forward(tape, a, Mix(seed, 3));                    // (B·T, C)
-        using var x1 = tape.Add(x, o);                                         // (B·T, C)
+        using var h = tape.RmsNorm(x, InputLayerNorm, (float)c.RmsNormEps);   // (N, C)
+        using var q0 = Project(QProj, h, 0);                                   // (N, NH·HS)
+        using var k0 = Project(KProj, h, 1);                                   // (N, NKV·HS)
+        using var v = Project(VProj, h, 2);                                    // (N, NKV·HS)
+        using var q = tape.Rope(q0, positions, c.HeadDim, (float)c.RopeTheta);
+        using var k = tape.Rope(k0, positions, c.HeadDim, (float)c.RopeTheta);
+        using var a = attend(q, k, v);                                         // (N, NH·HS)
+        using var o = Project(OProj, a, 3);                                    // (N, C)
+        using var x1 = tape.Add(x, o);                                         // (N, C)
         using var h2 = tape.RmsNorm(x1, PostAttentionLayerNorm, (float)c.RmsNormEps);
-        using var g = GateProj.Forward(tape, h2, Mix(seed, 4));                // (B·T, FF)
-        using var u = UpProj.Forward(tape, h2, Mix(seed, 5));                  // (B·T, FF)
-        using var m = tape.SwiGlu(g, u);                                       // (B·T, FF)
-        using var d = DownProj.Forward(tape, m, Mix(seed, 6));                 // (B·T, C)
+        using var g = Project(GateProj, h2, 4);                                // (N, FF)
+        using var u = Project(UpProj, h2, 5);                                  // (N, FF)
+        using var m = tape.SwiGlu(g, u);                                       // (N, FF)
+        using var d = Project(DownProj, m, 6);                                 // (N, C)
         return tape.Add(x1, d);
     }
 

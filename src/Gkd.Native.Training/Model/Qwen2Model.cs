@@ -133,6 +133,53 @@ public sealed class Qwen2Model : IDisposable
         using (x) return tape.RmsNorm(x, Norm, (float)Config.RmsNormEps);
     }
 
+    /// <summary>
+    /// The prompt pass of generation (no tape, no dropout): runs the left-padded batch (B·T) through every layer,
+    /// writing each layer's keys and values into cache slots [0, T), and returns the hidden state of each row's last
+    /// position (T − 1) after model.norm: (B, C), the input of the LM head for the first new token.
+    /// </summary>
+    public Tensor Prefill(KvCache cache, ModelInput input)
+    {
+        cache.Reset(input);
+        var x = Tape.NoGrad.Embedding(input.Ids, EmbedTokens); // (B·T, C)
+        foreach (var layer in Layers)
+        {
+            var next = layer.Prefill(x, input, cache);
+            x.Dispose();
+            x = next;
+        }
+        cache.Advance(input.Time);
+        var lastRows = new int[input.Batch];
+        for (var b = 0; b < lastRows.Length; b++) lastRows[b] = b * input.Time + input.Time - 1;
+        using (x)
+        using (var rows = Backend.FromArray(lastRows, lastRows.Length))
+        using (var last = Tape.NoGrad.Embedding(rows, x)) // (B, C): a row gather
+            return Tape.NoGrad.RmsNorm(last, Norm, (float)Config.RmsNormEps);
+    }
+
+    /// <summary>
+    /// One decode step (no tape, no dropout): ids (B) i32, one new token per row at positions (B) i32, go through
+    /// every layer, their keys and values into cache slot <see cref="KvCache.Length"/> and their queries attending
+    /// each row's slots start_b … that slot. Returns the hidden states after model.norm: (B, C).
+    /// </summary>
+    public Tensor DecodeStep(KvCache cache, Tensor ids, Tensor positions)
+    {
+        if (ids.Numel != cache.Batch || positions.Numel != cache.Batch)
+            throw new ArgumentException($"a decode step of a {cache.Batch}-row cache takes {cache.Batch} ids and positions, got {ids.Numel} and {positions.Numel}");
+        var slot = cache.Length;
+        if (slot == 0 || slot >= cache.Capacity)
+            throw new InvalidOperationException($"a decode step needs a prefilled KV cache with a free slot ({slot} of {cache.Capacity} used)");
+        var x = Tape.NoGrad.Embedding(ids, EmbedTokens); // (B, C)
+        foreach (var layer in Layers)
+        {
+            var next = layer.Decode(x, positions, cache, slot);
+            x.Dispose();
+            x = next;
+        }
+        cache.Advance(1);
+        using (x) return Tape.NoGrad.RmsNorm(x, Norm, (float)Config.RmsNormEps);
+    }
+
     public void Dispose()
     {
         EmbedTokens.Dispose();
