@@ -30,7 +30,7 @@ public sealed class BenchCommand : ICommand
 
     public int Run(ParsedOptions o, TextWriter output)
     {
-        var suites = o.Get<IReadOnlyList<string>>("suites");
+        var suites = o.Get<IReadOnlyList<string>>("suites").SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray();
         var unknown = suites.Except(["probe", "parity", "timing"]).ToArray();
         if (unknown.Length > 0) throw new UsageException($"--suites: unknown {string.Join(", ", unknown)} (probe, parity, timing)");
         var summary = new StringBuilder();
