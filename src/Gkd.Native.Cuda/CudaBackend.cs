@@ -70,10 +70,21 @@ public sealed partial class CudaBackend : IBackend
     public void Dispose()
     {
         if (_cast.IsValueCreated) _cast.Value.Dispose();
-        DisposeKernels();
+        foreach (var launcher in _launchers) launcher.Dispose();
         Arena.Dispose();
     }
 
-    /// <summary>Each op family's partial disposes its launcher here.</summary>
-    partial void DisposeKernels();
+    /// <summary>The op families' launchers created so far, disposed with the backend.</summary>
+    private readonly List<IDisposable> _launchers = [];
+
+    /// <summary>The launcher in <paramref name="field"/>, made on first use and registered for disposal.</summary>
+    private T Launcher<T>(ref T? field, Func<T> make) where T : class, IDisposable
+    {
+        if (field is null)
+        {
+            field = make();
+            _launchers.Add(field);
+        }
+        return field;
+    }
 }
