@@ -192,7 +192,10 @@ struct MixtureJsd
         a += beta * expf(lp.t(y)) * (delta - l) - (1.0f - beta) * ps_lambda;
         b -= ps_lambda;
     }
-    __device__ __forceinline__ float gradient(float x, float y) const { return factor * expf(lp.s(x)) * (-lambda(lp.delta(x, y)) - k_sm); }
+    __device__ __forceinline__ float gradient(float x, float y) const
+    {
+        return factor * expf(lp.s(x)) * (-lambda(lp.delta(x, y)) - k_sm);
+    }
 };
 
 struct TermSums
@@ -227,7 +230,7 @@ __device__ __forceinline__ float rescale(float s, float m, float to) { return m 
 // ---- The kernel --------------------------------------------------------------------------------------------------
 
 // loss (N) f32 = the row losses; dstudent (N, V), when not null, = grad_scale·∂loss/∂student (may alias student);
-// student, teacher (N, V). One block per row (grid N), any multiple of 32 threads up to 1024.
+// student, teacher (N, V). One block per row (grid N), any multiple of 32 threads up to 1024 (the kernels' launch bound).
 template <typename T>
 __device__ __forceinline__ void distill_loss(float* loss, T* dstudent, const T* student, const T* teacher, int64 v, float beta,
     float grad_scale)
@@ -294,15 +297,17 @@ __device__ __forceinline__ void distill_loss(float* loss, T* dstudent, const T* 
 }
 
 // loss (N) f32; dstudent (N, V) f32 or null; student, teacher (N, V) f32; v = V.
-extern "C" __global__ void distill_loss_f32(float* loss, float* dstudent, const float* student, const float* teacher,
-    int64 v, float beta, float grad_scale)
+extern "C" __global__ void __launch_bounds__(1024)
+distill_loss_f32(float* loss, float* dstudent, const float* student, const float* teacher, int64 v, float beta,
+    float grad_scale)
 {
     distill_loss<float>(loss, dstudent, student, teacher, v, beta, grad_scale);
 }
 
 // loss (N) f32; dstudent (N, V) bf16 or null; student, teacher (N, V) bf16; v = V.
-extern "C" __global__ void distill_loss_bf16(float* loss, bf16* dstudent, const bf16* student, const bf16* teacher,
-    int64 v, float beta, float grad_scale)
+extern "C" __global__ void __launch_bounds__(1024)
+distill_loss_bf16(float* loss, bf16* dstudent, const bf16* student, const bf16* teacher, int64 v, float beta,
+    float grad_scale)
 {
     distill_loss<bf16>(loss, dstudent, student, teacher, v, beta, grad_scale);
 }

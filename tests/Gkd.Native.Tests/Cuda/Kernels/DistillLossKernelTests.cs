@@ -133,7 +133,8 @@ public sealed class DistillLossKernelTests(DType activations)
         double Ratio(int i) => Math.Abs((double)actual[i] - expected[i]) / Tolerance(i);
         var worst = Enumerable.Range(0, expected.Length).MaxBy(i => double.IsNaN(Ratio(i)) ? double.PositiveInfinity : Ratio(i));
         Assert.That(actual[worst], Is.EqualTo(expected[worst]).Within(Tolerance(worst)),
-            $"dStudent[{worst}] (row {worst / v}), the worst element: p_s {ps[worst]:E3}, p_t {pt[worst]:E3}, max|expected| {scale:E3}");
+            $"dStudent[{worst}] (row {worst / v}), the worst element: p_s {ps[worst]:E3}, p_t {pt[worst]:E3}, " +
+            $"max|expected| {scale:E3}");
     }
 
     /// <summary>The softmax of each row of v logits, in double.</summary>
@@ -188,7 +189,9 @@ public sealed class DistillLossKernelTests(DType activations)
         }
     }
 
-    /// <summary>The CUDA op on a fresh copy of the student logits (so in place consumes only the copy); (loss, dStudent) as f32.</summary>
+    /// <summary>
+    /// The CUDA op on a fresh copy of the student logits (so in place consumes only the copy); (loss, dStudent) as f32.
+    /// </summary>
     private (float[] Loss, float[] Grad) Run(Tensor student, Tensor teacher, float beta, bool inPlace)
     {
         var cuda = _pair.Cuda;
