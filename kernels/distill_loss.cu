@@ -31,13 +31,13 @@ template <typename T> struct Logit;
 template <> struct Logit<float>
 {
     static constexpr int kLanes = 4;
-    __device__ __forceinline__ static float load(const float* p) { return *p; }
-    __device__ __forceinline__ static void store(float* p, float v) { *p = v; }
-    __device__ __forceinline__ static void unpack(float* out, const LogitVector& v)
+    static __device__ __forceinline__ float load(const float* p) { return *p; }
+    static __device__ __forceinline__ void store(float* p, float v) { *p = v; }
+    static __device__ __forceinline__ void unpack(float* out, const LogitVector& v)
     {
         for (int k = 0; k < 4; ++k) out[k] = __uint_as_float(v.w[k]);
     }
-    __device__ __forceinline__ static LogitVector pack(const float* in)
+    static __device__ __forceinline__ LogitVector pack(const float* in)
     {
         LogitVector v;
         for (int k = 0; k < 4; ++k) v.w[k] = __float_as_uint(in[k]);
@@ -49,16 +49,16 @@ template <> struct Logit<float>
 template <> struct Logit<bf16>
 {
     static constexpr int kLanes = 8;
-    __device__ __forceinline__ static float load(const bf16* p) { return gkd_bf16_to_f32(*p); }
-    __device__ __forceinline__ static void store(bf16* p, float v) { *p = gkd_f32_to_bf16(v); }
-    __device__ __forceinline__ static void unpack(float* out, const LogitVector& v)
+    static __device__ __forceinline__ float load(const bf16* p) { return gkd_bf16_to_f32(*p); }
+    static __device__ __forceinline__ void store(bf16* p, float v) { *p = gkd_f32_to_bf16(v); }
+    static __device__ __forceinline__ void unpack(float* out, const LogitVector& v)
     {
         for (int k = 0; k < 4; ++k) {
             out[2 * k] = __uint_as_float(v.w[k] << 16);
             out[2 * k + 1] = __uint_as_float(v.w[k] & 0xffff0000u);
         }
     }
-    __device__ __forceinline__ static LogitVector pack(const float* in)
+    static __device__ __forceinline__ LogitVector pack(const float* in)
     {
         LogitVector v;
         for (int k = 0; k < 4; ++k)
@@ -110,8 +110,10 @@ template <typename T> struct RowVectors
     {
         int64 e0 = first(q);
         if (whole(q)) {
-            Logit<T>::unpack(xs, *reinterpret_cast<const LogitVector*>(x + e0));
-            Logit<T>::unpack(ys, *reinterpret_cast<const LogitVector*>(y + e0));
+            const LogitVector vx = *reinterpret_cast<const LogitVector*>(x + e0);
+            const LogitVector vy = *reinterpret_cast<const LogitVector*>(y + e0);
+            Logit<T>::unpack(xs, vx);
+            Logit<T>::unpack(ys, vy);
             return (1u << W) - 1u;
         }
         uint32 mask = slots(q);

@@ -30,8 +30,8 @@ template <> struct Logit<float>
 {
     static constexpr int kLanes = 4;
     static constexpr int kKeyBits = 32;   // significant bits of an order key
-    __device__ __forceinline__ static float load(const float* p) { return *p; }
-    __device__ __forceinline__ static void unpack(float* out, const LogitVector& v)
+    static __device__ __forceinline__ float load(const float* p) { return *p; }
+    static __device__ __forceinline__ void unpack(float* out, const LogitVector& v)
     {
         for (int k = 0; k < 4; ++k) out[k] = __uint_as_float(v.w[k]);
     }
@@ -43,8 +43,8 @@ template <> struct Logit<bf16>
 {
     static constexpr int kLanes = 8;
     static constexpr int kKeyBits = 16;
-    __device__ __forceinline__ static float load(const bf16* p) { return gkd_bf16_to_f32(*p); }
-    __device__ __forceinline__ static void unpack(float* out, const LogitVector& v)
+    static __device__ __forceinline__ float load(const bf16* p) { return gkd_bf16_to_f32(*p); }
+    static __device__ __forceinline__ void unpack(float* out, const LogitVector& v)
     {
         for (int k = 0; k < 4; ++k) {
             out[2 * k] = __uint_as_float(v.w[k] << 16);
@@ -77,7 +77,8 @@ template <typename T> struct RowVectors
     {
         int64 e0 = first(q);
         if (e0 >= 0 && e0 + W <= v) {
-            Logit<T>::unpack(xs, *reinterpret_cast<const LogitVector*>(x + e0));
+            const LogitVector vx = *reinterpret_cast<const LogitVector*>(x + e0);
+            Logit<T>::unpack(xs, vx);
             return (1u << W) - 1u;
         }
         uint32 mask = 0;
@@ -155,13 +156,14 @@ __device__ __forceinline__ int32 row_argmax(const RowVectors<T>& row)
 template <int kHalf>
 __device__ __forceinline__ void scatter_step(float* acc, uint32 lane)
 {
-    if (lane & (uint32)(2 * kHalf))
+    if (lane & (uint32)(2 * kHalf)) {
 #pragma unroll
         for (int i = 0; i < kHalf; ++i) {
             float upper = acc[i + kHalf];
             acc[i + kHalf] = acc[i];
             acc[i] = upper;
         }
+    }
 #pragma unroll
     for (int i = 0; i < kHalf; ++i) acc[i] += __shfl_xor_sync(0xffffffffu, acc[i + kHalf], 2 * kHalf);
 }
