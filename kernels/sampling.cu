@@ -91,10 +91,11 @@ template <typename T> struct RowVectors
     }
 };
 
-// The order-preserving key of a float: key(a) < key(b) exactly when a < b (−0 just below +0; NaNs at the ends).
+// The order-preserving key of a float: key(a) < key(b) exactly when a < b, key(−0) = key(+0) (x + 0 is +0 for both);
+// NaNs sort to the ends.
 __device__ __forceinline__ uint32 order_key(float x)
 {
-    uint32 u = __float_as_uint(x);
+    uint32 u = __float_as_uint(x + 0.0f);
     return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
 

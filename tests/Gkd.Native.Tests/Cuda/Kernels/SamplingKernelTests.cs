@@ -131,6 +131,17 @@ public sealed class SamplingKernelTests(DType logitsDType)
             $"χ² = {chiSquare:F2} with {kept - 1} degrees of freedom; observed {string.Join(", ", observed)}");
     }
 
+    [Test]
+    public void TopK_KeepsNegativeZeroBesidePositiveZero()
+    {
+        // Logits [2, +0, −0, −3] with top-k 2: the second largest is 0, and −0 ≥ 0, so three tokens stay (probabilities
+        // 0.79, 0.11, 0.11). 200 draws take token 2 unless it were dropped (chance 0.89^200 ≈ 2e-10), and never token 3.
+        const int rows = 200, v = 4;
+        var logits = Enumerable.Repeat(new[] { 2f, 0f, -0f, -3f }, rows).SelectMany(r => r).ToArray();
+        var tokens = Sample(logits, rows, v, 1f, 2, 1f, 0);
+        Assert.That(tokens, Has.Some.EqualTo(2).And.None.EqualTo(3));
+    }
+
     [TestCase(0, 1f)]
     [TestCase(50, 0.9f)]
     public void TwoRuns_DrawTheSameTokens(int topK, float topP)
