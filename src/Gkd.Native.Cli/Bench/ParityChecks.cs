@@ -139,6 +139,34 @@ internal static class ParityChecks
             b.AttentionDecode(o, q, kc, vc, start, len, hs);
             return [o.ToFloatArray()];
         }),
+        new("distill loss + grad, β 0.5 (3 rows × 151936, in place)", b =>
+        {
+            var d = new HostData(14);
+            using var s = HostData.Act(b, d.Uniform(3 * 151936, 8f), 3, 151936);
+            using var t = HostData.Act(b, d.Uniform(3 * 151936, 8f), 3, 151936);
+            using var loss = b.Allocate(new Shape(3), DType.F32);
+            b.DistillLoss(loss, s, s, t, 0.5f, 1f / 3);
+            return [loss.ToFloatArray(), s.ToFloatArray()];
+        }),
+        new("distill loss, β 0 and 1", b =>
+        {
+            var d = new HostData(15);
+            using var s = HostData.Act(b, d.Uniform(5 * 4099, 6f), 5, 4099);
+            using var t = HostData.Act(b, d.Uniform(5 * 4099, 6f), 5, 4099);
+            using var l0 = b.Allocate(new Shape(5), DType.F32);
+            using var l1 = b.Allocate(new Shape(5), DType.F32);
+            b.DistillLoss(l0, null, s, t, 0f, 1f);
+            b.DistillLoss(l1, null, s, t, 1f, 1f);
+            return [l0.ToFloatArray(), l1.ToFloatArray()];
+        }),
+        new("greedy sampling (4 rows × 151936)", b =>
+        {
+            var d = new HostData(16);
+            using var z = HostData.Act(b, d.Uniform(4 * 151936, 10f), 4, 151936);
+            using var tokens = b.Allocate(new Shape(4), DType.I32);
+            b.Sample(tokens, z, 0f, 0, 1f, 7, 0);
+            return [tokens.ToIntArray().Select(i => (float)i).ToArray()];
+        }),
         new("adamw", b =>
         {
             var d = new HostData(13);
