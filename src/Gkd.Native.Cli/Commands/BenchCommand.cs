@@ -22,17 +22,19 @@ public sealed class BenchCommand : ICommand
     public string Summary => "GPU check: probe the CUDA stack, check every kernel against the CPU, time kernels and GEMMs.";
 
     public OptionSet Options { get; } = new OptionSet()
-        .List("suites", ["probe", "parity", "timing"], "Which suites: probe, parity, timing.")
+        .List("suites", ["probe", "parity", "timing", "step"], "Which suites: probe, parity, timing, step.")
         .Enum("runtime", "gpu", ["gpu", "emulation"], "Run kernels on the GPU, or on the CPU emulation of CUDA (harness check).")
         .Enum("activations", "bf16", ["bf16", "f32"], "Activation dtype of the CUDA backend.")
         .String("out", null, "Directory for summary.md and results.tsv.")
-        .Int("threads", 0, "CPU threads of the reference backend (0 = all cores).");
+        .Int("threads", 0, "CPU threads of the reference backend (0 = all cores).")
+        .Bool("tiny_step", false, "Run the step suite on tiny models (a harness check, e.g. under emulation).")
+        .Float("copy_gbps", 4089, "Measured device copy bandwidth for the decode memory floor (the timing suite measures it).");
 
     public int Run(ParsedOptions o, TextWriter output)
     {
         var suites = o.Get<IReadOnlyList<string>>("suites").SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray();
-        var unknown = suites.Except(["probe", "parity", "timing"]).ToArray();
-        if (unknown.Length > 0) throw new UsageException($"--suites: unknown {string.Join(", ", unknown)} (probe, parity, timing)");
+        var unknown = suites.Except(["probe", "parity", "timing", "step"]).ToArray();
+        if (unknown.Length > 0) throw new UsageException($"--suites: unknown {string.Join(", ", unknown)} (probe, parity, timing, step)");
         var summary = new StringBuilder();
         var tsv = new StringBuilder("suite\tname\tvalue\tunit\tstatus\n");
         void Line(string s)
@@ -91,6 +93,19 @@ public sealed class BenchCommand : ICommand
                 Line(string.Create(CultureInfo.InvariantCulture, $"| {t.Name} | {t.Milliseconds:F3} | {t.GigabytesPerSecond?.ToString("F0", CultureInfo.InvariantCulture) ?? ""} | {t.TeraflopsPerSecond?.ToString("F1", CultureInfo.InvariantCulture) ?? ""} |"));
                 tsv.Append(CultureInfo.InvariantCulture, $"timing\t{t.Name}\t{t.Milliseconds:F4}\tms\tok\n");
             }
+            Line("");
+        }
+        if (suites.Contains("step"))
+        {
+            Line("## seed-shaped GKD optimizer step (random Qwen2-0.5B + LoRA r64 q/v, random Qwen2-1.5B teacher, bf16)");
+            var peak = runtime is CudaDriverRuntime pg ? () => pg.PeakAllocatedBytes() ?? device.Arena.PeakReserved : (Func<long>)(() => device.Arena.PeakReserved);
+            var r = StepBench.Run(device, peak, TextWriter.Null, tiny: o.Get<bool>("tiny_step"));
+            var copy = o.Get<double>("copy_gbps");
+            Line(string.Create(CultureInfo.InvariantCulture, $"- seconds per optimizer step (median of {r.StepSeconds.Length} after a warm-up): {r.SecondsPerStep:F3} ({string.Join(", ", r.StepSeconds.Select(s => s.ToString("F3", CultureInfo.InvariantCulture)))}); seed {r.Seed} (4 of 8 micro-batches on-policy per step)"));
+            Line(string.Create(CultureInfo.InvariantCulture, $"- tokens/s (prompt + completion tokens through both models): {r.TokensPerSecond:F0}"));
+            Line(string.Create(CultureInfo.InvariantCulture, $"- peak device memory: {r.PeakBytes / (double)(1 << 30):F2} GiB (arena peak {device.Arena.PeakReserved / (double)(1 << 30):F2} GiB)"));
+            Line(string.Create(CultureInfo.InvariantCulture, $"- decode (student, batch 4, 128 new tokens): {r.DecodeMsPerToken:F3} ms per token step; memory floor {r.StudentWeightBytes / 1e9:F2} GB / {copy:F0} GB/s = {r.StudentWeightBytes / (copy * 1e9) * 1e3:F3} ms ({r.DecodeMsPerToken / (r.StudentWeightBytes / (copy * 1e9) * 1e3):F1}× the floor)"));
+            tsv.Append(CultureInfo.InvariantCulture, $"step\tseconds_per_step\t{r.SecondsPerStep:F4}\ts\tok\nstep\tpeak_memory\t{r.PeakBytes}\tbytes\tok\nstep\tdecode_ms_per_token\t{r.DecodeMsPerToken:F4}\tms\tok\n");
             Line("");
         }
         Line(failures == 0 ? "all checks passed" : $"{failures} check(s) FAILED");

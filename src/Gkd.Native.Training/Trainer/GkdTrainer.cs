@@ -294,6 +294,7 @@ public sealed class GkdTrainer
                 ["epoch"] = Math.Round(state.Epoch, 4),
                 ["step"] = state.GlobalStep,
                 ["tokens_per_second"] = Math.Round(_seconds > 0 ? _steps.Sum(s => s.Tokens) / _seconds : 0, 1),
+                ["seconds_per_step"] = Math.Round(_seconds / _steps.Count, 4),
                 ["on_policy_fraction"] = Math.Round((double)_steps.Sum(s => s.OnPolicy) / _steps.Sum(s => s.MicroBatches), 4),
             };
             _steps.Clear();
