@@ -14,6 +14,24 @@ public sealed partial class CudaBackend
         if (k != kb || c.Shape.Rows != m || c.Shape.Cols != n)
             throw new ArgumentException($"matmul: c {c.Shape} = {(transA ? "aᵀ" : "a")} {a.Shape} · {(transB ? "bᵀ" : "b")} {b.Shape} does not fit");
         if (m == 0 || n == 0) return;
+        if (a.DType != b.DType)
+        {
+            // cuBLAS multiplies operands of one dtype: mixed ones (an f32 LoRA matrix against bf16 activations, a bf16
+            // weight against f32 activations) run in the activation dtype, the other operand converted once.
+            using var a2 = As(a, ActivationDType);
+            using var b2 = As(b, ActivationDType);
+            Runtime.Gemm.Gemm(transA, transB, m, n, k, alpha, Ptr(a2), a2.DType, aCols, Ptr(b2), b2.DType, bCols, beta, Ptr(c), c.DType, n);
+            return;
+        }
         Runtime.Gemm.Gemm(transA, transB, m, n, k, alpha, Ptr(a), a.DType, aCols, Ptr(b), b.DType, bCols, beta, Ptr(c), c.DType, n);
+    }
+
+    /// <summary>t itself (a new handle) when it has the dtype, else a converted copy.</summary>
+    private Tensor As(Tensor t, DType dtype)
+    {
+        if (t.DType == dtype) return t.Share();
+        var copy = Allocate(t.Shape, dtype);
+        Copy(copy, t);
+        return copy;
     }
 }

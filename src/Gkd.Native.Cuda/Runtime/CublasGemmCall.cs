@@ -30,12 +30,18 @@ public readonly record struct CublasGemmCall(
         RequireRow(nameof(lda), lda, transA ? m : k);
         RequireRow(nameof(ldb), ldb, transB ? k : n);
         RequireRow(nameof(ldc), ldc, n);
-        if (aType != bType || (cType != aType && cType != DType.F32))
-            throw new ArgumentException(
-                $"cuBLAS GemmEx multiplies a and b of one dtype into c of that dtype or F32; got a {aType}, b {bType}, c {cType}");
+        CheckTypes(aType, bType, cType);
         return new CublasGemmCall(
             transB ? CublasOperation.T : CublasOperation.N, transA ? CublasOperation.T : CublasOperation.N, n, m, k,
             b, DataType(bType), ldb, a, DataType(aType), lda, c, DataType(cType), ldc);
+    }
+
+    /// <summary>The dtype combinations GemmEx with f32 compute supports: a and b share a dtype; c is that dtype or F32.</summary>
+    public static void CheckTypes(DType aType, DType bType, DType cType)
+    {
+        if (aType != bType || (cType != aType && cType != DType.F32))
+            throw new ArgumentException(
+                $"cuBLAS GemmEx multiplies a and b of one dtype into c of that dtype or F32; got a {aType}, b {bType}, c {cType}");
     }
 
     public static CudaDataType DataType(DType dtype) => dtype switch

@@ -18,6 +18,7 @@ internal sealed unsafe class EmulatedGemm : IDeviceGemm
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
+        CublasGemmCall.CheckTypes(aType, bType, cType); // refuse exactly what cuBLAS refuses
         CheckOperand("a", aType, lda, transA ? m : k);
         CheckOperand("b", bType, ldb, transB ? k : n);
         CheckOperand("c", cType, ldc, n);
@@ -33,7 +34,7 @@ internal sealed unsafe class EmulatedGemm : IDeviceGemm
                 int rows = transA ? k : m, cols = transA ? m : k;
                 aF32 = Widen((ushort*)a.Address, rows, cols, lda);
                 aPtr = aF32;
-                aLd = cols;
+                aLd = Math.Max(cols, 1); // a leading dimension is at least 1, even for an empty K
             }
             var cPtr = (float*)c.Address;
             if (cType == DType.BF16)

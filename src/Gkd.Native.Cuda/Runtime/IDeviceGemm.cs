@@ -4,8 +4,8 @@ namespace Gkd.Native.Cuda.Runtime;
 
 /// <summary>
 /// Matrix products on runtime memory, row-major like the CPU SGEMM: c (M, N) = alpha · op(a) · op(b) + beta · c,
-/// a (M, K) or (K, M) when transA, b (K, N) or (N, K) when transB, each in its own dtype (bf16 or f32 inputs,
-/// f32 accumulation; c bf16 or f32). On the GPU this is cuBLAS GemmEx (row-major mapped onto column-major by swapping
+/// a (M, K) or (K, M) when transA, b (K, N) or (N, K) when transB; a and b share one dtype (bf16 or f32), c has that
+/// dtype or f32, accumulation is f32. On the GPU this is cuBLAS GemmEx (row-major mapped onto column-major by swapping
 /// the operands); under emulation it is the CPU SGEMM over converted copies.
 /// </summary>
 public interface IDeviceGemm

@@ -17,11 +17,20 @@ public sealed class EmulatedGemmTests
 
     [Test]
     public void MatchesDoubleReference([Values] bool transA, [Values] bool transB,
-        [Values(DType.F32, DType.BF16)] DType aType, [Values(DType.F32, DType.BF16)] DType bType,
-        [Values(DType.F32, DType.BF16)] DType cType)
+        [Values(DType.F32, DType.BF16)] DType inputType, [Values] bool f32Output)
     {
-        var seed = (transA ? 1 : 0) + (transB ? 2 : 0) + 4 * (int)aType + 16 * (int)bType + 64 * (int)cType;
-        Check(new Random(seed), transA, transB, 13, 7, 29, aType, bType, cType, alpha: 0.75f, beta: 0.5f);
+        var cType = f32Output ? DType.F32 : inputType;
+        var seed = (transA ? 1 : 0) + (transB ? 2 : 0) + 4 * (int)inputType + 64 * (int)cType;
+        Check(new Random(seed), transA, transB, 13, 7, 29, inputType, inputType, cType, alpha: 0.75f, beta: 0.5f);
+    }
+
+    [TestCase(DType.F32, DType.BF16, DType.F32)]
+    [TestCase(DType.BF16, DType.F32, DType.F32)]
+    [TestCase(DType.F32, DType.F32, DType.BF16)]
+    public void RefusesWhatCublasRefuses(DType aType, DType bType, DType cType)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => _runtime.Gemm.Gemm(false, false, 1, 1, 1, 1f, DevicePtr.Null, aType, 1, DevicePtr.Null, bType, 1, 0f, DevicePtr.Null, cType, 1));
+        Assert.That(ex!.Message, Does.Contain("one dtype"));
     }
 
     [TestCase(1, 1, 1)]
@@ -30,15 +39,15 @@ public sealed class EmulatedGemmTests
     public void OddSizes(int m, int n, int k)
     {
         Check(new Random(m * 1000 + n * 10 + k), true, false, m, n, k, DType.BF16, DType.BF16, DType.F32, alpha: 1f, beta: 1f);
-        Check(new Random(m + n + k), false, true, m, n, k, DType.F32, DType.F32, DType.BF16, alpha: -2f, beta: 0.25f);
+        Check(new Random(m + n + k), false, true, m, n, k, DType.BF16, DType.BF16, DType.BF16, alpha: -2f, beta: 0.25f);
     }
 
     [Test]
     public void BetaZero_NeverReadsC()
     {
         // c starts as NaN (a fresh emulated allocation is 0xFF bytes); beta = 0 must overwrite it, not scale it.
-        Check(new Random(7), false, false, 9, 11, 5, DType.F32, DType.BF16, DType.F32, alpha: 1f, beta: 0f, poisonC: true);
-        Check(new Random(8), true, true, 9, 11, 5, DType.BF16, DType.F32, DType.BF16, alpha: 1f, beta: 0f, poisonC: true);
+        Check(new Random(7), false, false, 9, 11, 5, DType.BF16, DType.BF16, DType.F32, alpha: 1f, beta: 0f, poisonC: true);
+        Check(new Random(8), true, true, 9, 11, 5, DType.F32, DType.F32, DType.F32, alpha: 1f, beta: 0f, poisonC: true);
     }
 
     private void Check(Random rng, bool transA, bool transB, int m, int n, int k, DType aType, DType bType, DType cType,
