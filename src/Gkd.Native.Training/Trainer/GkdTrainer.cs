@@ -48,6 +48,7 @@ public sealed class GkdTrainer
     private readonly IOptimizer _optimizer;
     private readonly LrSchedule _schedule;
     private readonly float _trainDropout;
+    private int _savedStep = -1;
 
     public GkdTrainer(GkdConfig config, Qwen2Model teacher, StudentWeights weights, IReadOnlyList<TokenizedExample> train,
         IReadOnlyList<TokenizedExample>? eval, ChatCollator collator, IChatTokenizer tokenizer,
@@ -106,6 +107,7 @@ public sealed class GkdTrainer
             if (restored.MaxSteps != MaxSteps)
                 throw new InvalidDataException($"{resumeFrom}: the checkpoint's run has max_steps {restored.MaxSteps}, this one {MaxSteps}; resume with the same settings");
             State = restored;
+            if (Path.GetFullPath(resumeFrom) == Path.GetFullPath(TrainingCheckpoint.PathFor(_c.OutputDir, State.GlobalStep))) _savedStep = State.GlobalStep;
             _log.WriteLine($"resumed from {resumeFrom} at step {State.GlobalStep}");
         }
         var parameters = _weights.Parameters.Select(p => p.Tensor).ToArray();
@@ -132,7 +134,9 @@ public sealed class GkdTrainer
 
     private TrainOutcome Interrupt()
     {
-        SaveCheckpoint();
+        // Not again when this step's checkpoint is already there: replacing it would open a window (old one moved
+        // aside, new one not yet in) in which a second signal leaves no checkpoint-N at all.
+        if (_savedStep != State.GlobalStep) SaveCheckpoint();
         _log.WriteLine($"stopped at step {State.GlobalStep}: saved {TrainingCheckpoint.PathFor(_c.OutputDir, State.GlobalStep)}");
         return TrainOutcome.Interrupted;
     }
@@ -142,6 +146,7 @@ public sealed class GkdTrainer
     {
         var dir = TrainingCheckpoint.PathFor(_c.OutputDir, State.GlobalStep);
         TrainingCheckpoint.Save(dir, _weights, _optimizer, _schedule, State, _c);
+        _savedStep = State.GlobalStep;
         TrainingCheckpoint.Rotate(_c.OutputDir, _c.SaveTotalLimit);
     }
 
