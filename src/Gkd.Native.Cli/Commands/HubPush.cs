@@ -42,12 +42,16 @@ internal sealed class HubPush
         }
     }
 
+    /// <summary>transformers' Trainer.push_to_hub ignore_patterns ["_*", "checkpoint-*"]: no checkpoints, no private files.</summary>
+    public static bool IgnoredByTrainer(string path) =>
+        path.StartsWith('_') || path.StartsWith(Training.Checkpoints.TrainingCheckpoint.Prefix, StringComparison.Ordinal);
+
     public void Upload(TextWriter log)
     {
         using (_client)
         {
             log.WriteLine($"pushing {_dir} to {_client.Endpoint}/{_repoId}:");
-            var url = _client.UploadFolder(_repoId, _dir, "Upload GKD-distilled model (gkd-native)", log);
+            var url = _client.UploadFolder(_repoId, _dir, "Upload GKD-distilled model (gkd-native)", log, IgnoredByTrainer);
             log.WriteLine($"pushed: {url}");
         }
     }

@@ -12,6 +12,7 @@ internal sealed class StopSignals : IDisposable
     private readonly CancellationTokenSource _cts = new();
     private readonly PosixSignalRegistration[] _registrations;
     private readonly TextWriter _log;
+    private int _signals;
 
     public StopSignals(TextWriter log)
     {
@@ -27,7 +28,7 @@ internal sealed class StopSignals : IDisposable
     private void Handle(PosixSignalContext context)
     {
         context.Cancel = true;
-        if (_cts.IsCancellationRequested)
+        if (Interlocked.Increment(ref _signals) > 1) // not IsCancellationRequested: two handlers may run at once
         {
             _log.WriteLine($"{context.Signal} again: exiting now (the last checkpoint is intact)");
             _log.Flush();

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Gkd.Native.Cli.Options;
 using Gkd.Native.Core.Backends;
+using Gkd.Native.Core.IO;
 using Gkd.Native.Core.Tensors;
 using Gkd.Native.Training.Checkpoints;
 using Gkd.Native.Training.Data;
@@ -109,6 +110,7 @@ public sealed class TrainCommand : ICommand
         if (outcome == TrainOutcome.Interrupted) return stop.ExitCode;
         trainer.SaveFinal();
         Sources.CopyTokenizerFiles(studentDir, config.OutputDir);
+        if (weights is FullStudentWeights) CopyGenerationConfig(studentDir, config.OutputDir);
         output.WriteLine($"saved the {(weights is LoraStudentWeights ? "adapter" : "model")} and logs to {config.OutputDir}");
         hub?.Upload(output);
         return 0;
@@ -172,6 +174,9 @@ public sealed class TrainCommand : ICommand
             return new FullStudentWeights(student);
         }
         var targets = o.Get<IReadOnlyList<string>>("lora_target_modules");
+        // PEFT resolves all-linear to the linear layers' names and saves those; a saved ["all-linear"] would match no
+        // module when PEFT loads the adapter.
+        if (targets.Contains(LoraConfig.AllLinear)) targets = student.Projections.Select(p => p.Kind).Distinct().ToArray();
         var lora = new LoraConfig(Positive(o, "lora_r"), o.Get<double>("lora_alpha"), Fraction(o, "lora_dropout"), targets, o.Get<bool>("use_rslora"));
         try
         {
@@ -183,6 +188,13 @@ public sealed class TrainCommand : ICommand
         }
         ApplyDropout(o, student, lora.Dropout);
         return new LoraStudentWeights(student, lora, studentName);
+    }
+
+    /// <summary>generation_config.json (EOS ids, sampling defaults), as save_pretrained writes it beside a full model.</summary>
+    private static void CopyGenerationConfig(string modelDir, string dir)
+    {
+        var from = Path.Combine(modelDir, HfCheckpoint.GenerationConfigFileName);
+        if (File.Exists(from)) AtomicFile.WriteAllBytes(Path.Combine(dir, HfCheckpoint.GenerationConfigFileName), File.ReadAllBytes(from));
     }
 
     private static void ApplyDropout(ParsedOptions o, Qwen2Model student, double dropout) =>

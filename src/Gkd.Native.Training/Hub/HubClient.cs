@@ -45,12 +45,15 @@ public sealed class HubClient : IDisposable
         if (response.StatusCode != HttpStatusCode.Conflict) Ensure(response, $"creating {repoId}");
     }
 
-    /// <summary>Uploads every file under dir (relative paths, '/' separated) as one commit on main.</summary>
-    public string UploadFolder(string repoId, string dir, string summary, TextWriter log)
+    /// <summary>
+    /// Uploads every file under dir (relative paths, '/' separated) as one commit on main, except hidden ones and
+    /// those <paramref name="skip"/> names.
+    /// </summary>
+    public string UploadFolder(string repoId, string dir, string summary, TextWriter log, Func<string, bool>? skip = null)
     {
         var files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
             .Select(f => (Path: Path.GetRelativePath(dir, f).Replace('\\', '/'), Full: f))
-            .Where(f => !f.Path.StartsWith(".", StringComparison.Ordinal))
+            .Where(f => !f.Path.StartsWith(".", StringComparison.Ordinal) && skip?.Invoke(f.Path) != true)
             .OrderBy(f => f.Path, StringComparer.Ordinal).ToArray();
         var modes = Preupload(repoId, files.Select(f => f.Full).ToArray(), files.Select(f => f.Path).ToArray());
         var lines = new StringBuilder();

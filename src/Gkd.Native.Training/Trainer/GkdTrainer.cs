@@ -48,6 +48,7 @@ public sealed class GkdTrainer
     private readonly IOptimizer _optimizer;
     private readonly LrSchedule _schedule;
     private readonly float _trainDropout;
+    private int _savedStep = -1;
 
     public GkdTrainer(GkdConfig config, Qwen2Model teacher, StudentWeights weights, IReadOnlyList<TokenizedExample> train,
         IReadOnlyList<TokenizedExample>? eval, ChatCollator collator, IChatTokenizer tokenizer,
@@ -106,6 +107,7 @@ public sealed class GkdTrainer
             if (restored.MaxSteps != MaxSteps)
                 throw new InvalidDataException($"{resumeFrom}: the checkpoint's run has max_steps {restored.MaxSteps}, this one {MaxSteps}; resume with the same settings");
             State = restored;
+            if (Path.GetFullPath(resumeFrom) == Path.GetFullPath(TrainingCheckpoint.PathFor(_c.OutputDir, State.GlobalStep))) _savedStep = State.GlobalStep;
             _log.WriteLine($"resumed from {resumeFrom} at step {State.GlobalStep}");
         }
         var parameters = _weights.Parameters.Select(p => p.Tensor).ToArray();
@@ -132,7 +134,9 @@ public sealed class GkdTrainer
 
     private TrainOutcome Interrupt()
     {
-        SaveCheckpoint();
+        // Not again when this step's checkpoint is already there: replacing it would open a window (old one moved
+        // aside, new one not yet in) in which a second signal leaves no checkpoint-N at all.
+        if (_savedStep != State.GlobalStep) SaveCheckpoint();
         _log.WriteLine($"stopped at step {State.GlobalStep}: saved {TrainingCheckpoint.PathFor(_c.OutputDir, State.GlobalStep)}");
         return TrainOutcome.Interrupted;
     }
@@ -142,6 +146,7 @@ public sealed class GkdTrainer
     {
         var dir = TrainingCheckpoint.PathFor(_c.OutputDir, State.GlobalStep);
         TrainingCheckpoint.Save(dir, _weights, _optimizer, _schedule, State, _c);
+        _savedStep = State.GlobalStep;
         TrainingCheckpoint.Rotate(_c.OutputDir, _c.SaveTotalLimit);
     }
 
@@ -194,21 +199,42 @@ public sealed class GkdTrainer
         if (picked.Length == 0) return;
         var prompts = picked.SelectMany(i => micro[i].Select(r => r.PromptIds)).ToArray();
         SetDropout(0f);
-        var completions = _generator!.Generate(model, prompts, _c.Temperature, _c.MaxNewTokens, StepSeeds.Generation(_c.Seed, step, which));
+        IReadOnlyList<int[]> completions;
+        try
+        {
+            completions = _generator!.Generate(model, prompts, _c.Temperature, _c.MaxNewTokens, StepSeeds.Generation(_c.Seed, step, which));
+        }
+        catch (ArgumentException)
+        {
+            // A backend refuses to sample from non-finite logits; name the step, micro-batch and model as a loss would.
+            var bad = Array.FindIndex(picked, i => !Finite(model, _collator.Collate(micro[i])));
+            if (bad < 0) throw;
+            throw new NonFiniteException(step + 1, picked[bad], which == 1 ? "student" : "teacher", "logits while sampling");
+        }
         var k = 0;
         foreach (var i in picked)
             micro[i] = micro[i].Select(r => r with { CompletionIds = completions[k++] }).ToArray();
     }
 
-    /// <summary>Which model made a loss non-finite: the teacher if its hidden states are, else the student.</summary>
-    private string Culprit(ChatBatch batch)
+    /// <summary>Which model made a loss non-finite: the teacher if its hidden states or logits are, else the student.</summary>
+    private string Culprit(ChatBatch batch) => Finite(_objective.Teacher, batch) ? "student" : "teacher";
+
+    /// <summary>Whether model's final hidden states on batch, and the logits of its first row, are all finite.</summary>
+    private static bool Finite(Qwen2Model model, ChatBatch batch)
     {
-        var be = _objective.Teacher.Backend;
+        var be = model.Backend;
         using var input = ModelInput.Create(be, batch.InputIds, batch.Start, batch.T);
-        using var hidden = _objective.Teacher.Forward(Tape.NoGrad, input);
+        using var hidden = model.Forward(Tape.NoGrad, input);
         using var sq = be.Allocate(new Shape(1), DType.F32);
         be.SumOfSquares(sq, hidden, accumulate: false);
-        return float.IsFinite(sq.ToFloatArray()[0]) ? "student" : "teacher";
+        if (!float.IsFinite(sq.ToFloatArray()[0])) return false;
+        // One row's logits read every LM head weight (a NaN times anything is NaN), in the head's stored dtype.
+        using var first = be.FromArray(new[] { 0 }, 1);
+        using var row = Tape.NoGrad.Embedding(first, hidden);                                     // (1, C)
+        using var logits = be.Allocate(new Shape(1, (int)model.LmHead.Shape.Rows), DType.F32);        // (1, V)
+        be.Matmul(logits, row, model.LmHead, transA: false, transB: true, alpha: 1f, beta: 0f);
+        be.SumOfSquares(sq, logits, accumulate: false);
+        return float.IsFinite(sq.ToFloatArray()[0]);
     }
 
     private void SetDropout(float p)

@@ -28,13 +28,22 @@ public sealed class LoraStudentWeights(Qwen2Model model, LoraConfig config, stri
 
     public override void Save(string dir) => LoraAdapter.Save(Model, Config, dir, baseModelNameOrPath);
 
+    /// <summary>
+    /// Copies the saved A and B into the tensors already attached, so the optimizer (built over them) keeps updating
+    /// the live parameters after a resume.
+    /// </summary>
     public override void Load(string dir)
     {
-        var dropout = Model.Projections.Select(p => p.Lora?.Dropout).FirstOrDefault(d => d is not null) ?? 0f;
-        var loaded = LoraAdapter.Load(Model, dir);
-        if (loaded.R != Config.R || !loaded.TargetModules.SequenceEqual(Config.TargetModules))
-            throw new InvalidDataException($"{dir}: the adapter (r {loaded.R}, targets {string.Join(",", loaded.TargetModules)}) does not match this run's LoRA settings");
-        LoraAdapter.SetDropout(Model, dropout);
+        var saved = LoraConfig.Load(dir);
+        if (saved.R != Config.R || !saved.TargetModules.SequenceEqual(Config.TargetModules))
+            throw new InvalidDataException($"{dir}: the adapter (r {saved.R}, targets {string.Join(",", saved.TargetModules)}) does not match this run's LoRA settings");
+        using var file = SafetensorsFile.Open(Path.Combine(dir, LoraAdapter.WeightsFileName));
+        foreach (var (name, t) in Parameters)
+        {
+            using var stored = file.Load(t.Backend, name);
+            if (stored.Shape != t.Shape) throw new InvalidDataException($"{file.Path}: {name} is {stored.Shape}, the adapter's is {t.Shape}");
+            t.Backend.Copy(t, stored);
+        }
     }
 }
 
