@@ -74,7 +74,7 @@ public sealed class Qwen2Model : IDisposable
     }
 
     /// <summary>The shape config.json implies for a transformers weight key.</summary>
-    private static Shape ExpectedShape(Qwen2Config c, string key)
+    public static Shape ExpectedShape(Qwen2Config c, string key)
     {
         int q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim, h = c.HiddenSize, ff = c.IntermediateSize;
         var name = key.StartsWith("model.layers.", StringComparison.Ordinal) ? key[(key.IndexOf('.', 13) + 1)..] : key;
