@@ -12,7 +12,7 @@ public static class Program
 {
     /// <summary>The verbs, in the order <c>gkd --help</c> lists them.</summary>
     public static IReadOnlyList<ICommand> Commands { get; } =
-        [new TrainCommand(), new EvalCommand(), new GenerateCommand(), new BenchCommand(), new VersionCommand()];
+        [new TrainCommand(), new EvalCommand(), new GenerateCommand(), new DemoCommand(), new BenchCommand(), new VersionCommand()];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error, Commands);
 

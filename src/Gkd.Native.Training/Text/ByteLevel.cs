@@ -11,6 +11,9 @@ internal static class ByteLevel
     private static readonly char[] ByteToChar = BuildByteToChar();
     private static readonly Dictionary<char, byte> CharToByte = BuildCharToByte();
 
+    /// <summary>The char that spells byte b.</summary>
+    public static char Char(byte b) => ByteToChar[b];
+
     /// <summary>The byte-level spelling of text's UTF-8 bytes.</summary>
     public static string Encode(ReadOnlySpan<char> text)
     {
