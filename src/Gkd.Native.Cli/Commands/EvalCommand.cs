@@ -38,6 +38,7 @@ public sealed class EvalCommand : ICommand
         var batchSize = Positive(o, "per_device_eval_batch_size");
         var maxLength = Positive(o, "max_length");
         var outputDir = o.Get<string>("output_dir");
+        using var backend = Devices.Create(o); // first, so --device cuda without a GPU fails before any loading
 
         var studentDir = Sources.ModelDirectory(o.Get<string>("model_name_or_path"), "--model_name_or_path");
         var teacherDir = Sources.ModelDirectory(o.Get<string>("teacher_model_name_or_path"), "--teacher_model_name_or_path");
@@ -54,7 +55,6 @@ public sealed class EvalCommand : ICommand
         var batches = rows.Chunk(batchSize).Select(collator.Collate).ToArray();
         output.WriteLine($"eval: {rows.Length} rows of {dataset.Path} [{split}] in {batches.Length} batches of ≤ {batchSize}");
 
-        using var backend = Devices.Create(o);
         o.TryGet<string>("adapter", out var adapter);
         using var student = Sources.Model(backend, studentDir, "--model_name_or_path", adapter);
         using var teacher = Sources.Model(backend, teacherDir, "--teacher_model_name_or_path");

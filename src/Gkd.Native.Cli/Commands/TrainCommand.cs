@@ -67,7 +67,15 @@ public sealed class TrainCommand : ICommand
         .Bool("push_to_hub", false, "Upload output_dir to the Hub at the end (HF_TOKEN, HF_ENDPOINT).")
         .String("hub_model_id", null, "Repository to push to (default: output_dir's name under the token's user).");
 
-    public TrainCommand() => Devices.AddOptions(Options);
+    private readonly Func<ParsedOptions, IBackend> _createBackend;
+
+    /// <param name="createBackend">The backend for the parsed flags (default: --device/--threads through <see cref="Devices"/>);
+    /// tests pass the CUDA backend on the emulated runtime here.</param>
+    public TrainCommand(Func<ParsedOptions, IBackend>? createBackend = null)
+    {
+        Devices.AddOptions(Options);
+        _createBackend = createBackend ?? Devices.Create;
+    }
 
     public int Run(ParsedOptions o, TextWriter output)
     {
@@ -76,6 +84,7 @@ public sealed class TrainCommand : ICommand
         if (resume is null && !o.Get<bool>("overwrite_output_dir") && Directory.Exists(config.OutputDir) && Directory.EnumerateFileSystemEntries(config.OutputDir).Any())
             throw new UsageException($"--output_dir {config.OutputDir} is not empty; pass --overwrite_output_dir to write into it or --resume_from_checkpoint to continue");
         var hub = o.Get<bool>("push_to_hub") ? HubPush.Prepare(o, config.OutputDir, output) : null;
+        using var backend = _createBackend(o); // first, so --device cuda without a GPU fails before any loading
 
         var studentName = o.Get<string>("model_name_or_path");
         var teacherName = o.Get<string>("teacher_model_name_or_path");
@@ -95,7 +104,6 @@ public sealed class TrainCommand : ICommand
             : Sources.Dataset(datasetPath, o.Get<string>("dataset_test_split"), "--dataset_name").Examples.Select(collator.Tokenize).ToArray();
         output.WriteLine($"train: {train.Length} rows of {datasetPath}" + (eval is null ? "" : $"; eval: {eval.Length} rows"));
 
-        using var backend = Devices.Create(o);
         using var teacher = Sources.Model(backend, teacherDir, "--teacher_model_name_or_path");
         using var student = Sources.Model(backend, studentDir, "--model_name_or_path");
         var weights = Weights(o, student, studentName, config.Seed);

@@ -18,8 +18,11 @@ public sealed class BackendPair : IDisposable
     public BackendPair(DType activations)
     {
         Cpu = new CpuBackend(2);
-        Cuda = new CudaBackend(SharedRuntime.Value, activations);
+        Cuda = Emulated(activations);
     }
+
+    /// <summary>A CUDA backend on the shared emulated runtime (disposing it leaves the runtime alive).</summary>
+    public static CudaBackend Emulated(DType activations) => new(SharedRuntime.Value, activations);
 
     public CpuBackend Cpu { get; }
     public CudaBackend Cuda { get; }
