@@ -122,12 +122,12 @@ public sealed class DistillationDemo(IBackend backend, DemoPlan plan, ulong seed
         log.Write(result.Table());
         log.WriteLine();
         log.WriteLine($"done in {Elapsed(clock.Elapsed)}. In {outputDir}:");
-        log.WriteLine($"  {DemoResult.FileName,-24} the table's numbers");
-        log.WriteLine($"  {"distilled/" + TrainingCurves.FileName,-24} GKD loss (train and eval JSD) and gradient norm per step");
-        log.WriteLine($"  {PretrainingCurvesFileName,-24} cross-entropy of the teacher and student pre-training");
-        log.WriteLine($"  {"teacher/, student/",-24} Hugging Face checkpoints (config, weights, tokenizer)");
-        log.WriteLine($"  {"distilled/",-24} the student's PEFT LoRA adapter, trainer_state.json, model card");
-        log.WriteLine($"  {"data/, tokenizer/",-24} the task's train/test split and the tokenizer files");
+        log.WriteLine($"  {DemoResult.FileName,-30} the table's numbers");
+        log.WriteLine($"  {"distilled/" + TrainingCurves.FileName,-30} GKD loss (train and eval JSD) and gradient norm per step");
+        log.WriteLine($"  {PretrainingCurvesFileName,-30} cross-entropy of the teacher and student pre-training");
+        log.WriteLine($"  {"teacher/, student/",-30} Hugging Face checkpoints (config, weights, tokenizer)");
+        log.WriteLine($"  {"distilled/",-30} the student's PEFT LoRA adapter, trainer_state.json, model card");
+        log.WriteLine($"  {"data/, tokenizer/",-30} the task's train/test split and the tokenizer files");
         log.WriteLine($"try: gkd generate --model_name_or_path {Dir("student")} --adapter {config.OutputDir} --prompt \"sort 4075123\"");
         return result;
     }
