@@ -9,7 +9,9 @@ namespace Gkd.Native.Cli.Bench;
 /// </summary>
 internal static class ParityChecks
 {
-    public sealed record Case(string Name, Func<IBackend, float[][]> Run);
+    /// <param name="Bf16Tolerance">The bound with bf16 activations: one op rounds its inputs and output once (2e-2 covers
+    /// it); a whole model rounds at every op, so a multi-layer case states its own.</param>
+    public sealed record Case(string Name, Func<IBackend, float[][]> Run, double Bf16Tolerance = 2e-2);
 
     public sealed record Result(string Name, double Error, double Tolerance, string? Failure)
     {
@@ -177,6 +179,8 @@ internal static class ParityChecks
             b.AdamW(p, m, v, g, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 3);
             return [p.ToFloatArray(), m.ToFloatArray(), v.ToFloatArray()];
         }),
+        // Two models of 2 layers, ~15 bf16 roundings each on the way to the loss and back: the f32 run matches to 1e-5.
+        new("GKD steps: tiny Qwen2 pair, 2 off-policy SGD steps (LoRA B, losses)", StepBench.TinySteps, Bf16Tolerance: 1e-1),
     ];
 
     private static Case Attention(string name, int batch, int time, int nh, int nkv, int hs) => new(name, b =>
@@ -196,13 +200,13 @@ internal static class ParityChecks
         return [o.ToFloatArray(), lse.ToFloatArray(), dq.ToFloatArray(), dk.ToFloatArray(), dv.ToFloatArray()];
     });
 
-    /// <summary>Runs every case on device and reference; tolerance 2e-2 for bf16 activations, 1e-5 for f32 ones (f32 math on both).</summary>
+    /// <summary>Runs every case on device and reference; the case's tolerance for bf16 activations, 1e-5 for f32 ones (f32 math on both).</summary>
     public static IReadOnlyList<Result> Run(IBackend device, IBackend reference, IEnumerable<Case>? cases = null)
     {
-        var tol = device.ActivationDType == DType.BF16 ? 2e-2 : 1e-5;
         var results = new List<Result>();
         foreach (var c in cases ?? All)
         {
+            var tol = device.ActivationDType == DType.BF16 ? c.Bf16Tolerance : 1e-5;
             try
             {
                 var got = c.Run(device);
