@@ -19,7 +19,7 @@ public sealed class GenerateCommand(TextWriter? diagnostics = null) : ICommand
     public string Name => "generate";
     public string Summary => "Stream a chat completion from a model (and adapter) with its chat template.";
 
-    public OptionSet Options { get; } = new OptionSet()
+    public OptionSet Options { get; } = Devices.AddOptions(new OptionSet()
         .String("model_name_or_path", null, "Checkpoint directory or Hub id in the local cache.", required: true)
         .String("adapter", null, "PEFT LoRA adapter directory to apply to the model.")
         .String("prompt", null, "The user message to answer (or give --messages).")
@@ -28,8 +28,7 @@ public sealed class GenerateCommand(TextWriter? diagnostics = null) : ICommand
         .Float("temperature", null, "Sampling temperature, 0 = greedy (default: generation_config.json's; greedy when its do_sample is false).")
         .Float("top_p", null, "Nucleus filter in (0, 1], 1 = off (default: generation_config.json's).")
         .Int("top_k", null, "Keep the k most likely tokens, 0 = off (default: generation_config.json's, else 50).")
-        .Int("seed", 42, "Seed of the sampler: the same seed gives the same completion.")
-        .Int("threads", 0, "CPU worker threads (0 = all cores).");
+        .Int("seed", 42, "Seed of the sampler: the same seed gives the same completion."));
 
     public int Run(ParsedOptions o, TextWriter output)
     {
@@ -42,6 +41,7 @@ public sealed class GenerateCommand(TextWriter? diagnostics = null) : ICommand
         var seed = o.Get<int>("seed");
         if (seed < 0) throw new UsageException($"--seed must be ≥ 0, got {seed}");
         var messages = hasPrompt ? [new ChatMessage("user", prompt!)] : ReadMessages(messagesPath!);
+        using var backend = Devices.Create(o); // first, so --device cuda without a GPU fails before any loading
 
         var modelDir = Sources.ModelDirectory(o.Get<string>("model_name_or_path"), "--model_name_or_path");
         var tokenizer = Sources.Tokenizer(modelDir, "--model_name_or_path");
@@ -49,7 +49,6 @@ public sealed class GenerateCommand(TextWriter? diagnostics = null) : ICommand
         var options = Sampling(o, config, tokenizer, maxNew, stderr);
         var promptIds = tokenizer.Encode(tokenizer.ApplyChatTemplate(messages, addGenerationPrompt: true));
 
-        using var backend = new CpuBackend(o.Get<int>("threads"));
         o.TryGet<string>("adapter", out var adapter);
         using var model = Sources.Model(backend, modelDir, "--model_name_or_path", adapter);
         var decoder = new IncrementalDecoder(tokenizer);
