@@ -24,12 +24,21 @@ public sealed class DeviceArena(IKernelRuntime runtime) : IDisposable
     /// <summary>The largest <see cref="Reserved"/> seen.</summary>
     public long PeakReserved { get; private set; }
 
+    /// <summary>The largest <see cref="InUse"/> since construction or <see cref="ResetPeakInUse"/>.</summary>
+    public long PeakInUse { get; private set; }
+
+    public void ResetPeakInUse()
+    {
+        lock (_lock) PeakInUse = InUse;
+    }
+
     public DevicePtr Allocate(long bytes)
     {
         var size = RoundUp(Math.Max(bytes, 1));
         lock (_lock)
         {
             InUse += size;
+            PeakInUse = Math.Max(PeakInUse, InUse);
             if (_free.TryGetValue(size, out var stack) && stack.TryPop(out var cached)) return cached;
             var ptr = runtime.Allocate(size);
             _sizes[ptr.Address] = size;

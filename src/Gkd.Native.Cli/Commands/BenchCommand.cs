@@ -12,9 +12,11 @@ namespace Gkd.Native.Cli.Commands;
 
 /// <summary>
 /// <c>gkd bench</c>: the one-call GPU check. probe (driver, NVRTC, cuBLAS, card), parity (every op on the device
-/// against the CPU reference), timing (kernels and GEMMs at the seed's shapes). Writes summary.md and results.tsv to
-/// --out and prints the summary. <c>--runtime emulation</c> runs the same suites on the CPU emulation of CUDA, to
-/// check the harness itself without a GPU (its timings mean nothing).
+/// against the CPU reference, and two whole tiny GKD steps), timing (kernels and GEMMs at the seed's shapes), step (the
+/// seed-shaped optimizer step, decode against its memory floor), memory (activation memory without and with gradient
+/// checkpointing). Writes summary.md and results.tsv to --out and prints the summary. <c>--runtime emulation</c> runs
+/// the same suites on the CPU emulation of CUDA, to check the harness itself without a GPU (its timings mean nothing;
+/// its memory accounting is exact).
 /// </summary>
 public sealed class BenchCommand : ICommand
 {
@@ -22,19 +24,19 @@ public sealed class BenchCommand : ICommand
     public string Summary => "GPU check: probe the CUDA stack, check every kernel against the CPU, time kernels and GEMMs.";
 
     public OptionSet Options { get; } = new OptionSet()
-        .List("suites", ["probe", "parity", "timing", "step"], "Which suites: probe, parity, timing, step.")
+        .List("suites", ["probe", "parity", "timing", "step", "memory"], "Which suites: probe, parity, timing, step, memory.")
         .Enum("runtime", "gpu", ["gpu", "emulation"], "Run kernels on the GPU, or on the CPU emulation of CUDA (harness check).")
         .Enum("activations", "bf16", ["bf16", "f32"], "Activation dtype of the CUDA backend.")
         .String("out", null, "Directory for summary.md and results.tsv.")
         .Int("threads", 0, "CPU threads of the reference backend (0 = all cores).")
-        .Bool("tiny_step", false, "Run the step suite on tiny models (a harness check, e.g. under emulation).")
+        .Bool("tiny_step", false, "Run the step and memory suites on tiny models (a harness check, e.g. under emulation).")
         .Float("copy_gbps", 4089, "Measured device copy bandwidth for the decode memory floor (the timing suite measures it).");
 
     public int Run(ParsedOptions o, TextWriter output)
     {
         var suites = o.Get<IReadOnlyList<string>>("suites").SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray();
-        var unknown = suites.Except(["probe", "parity", "timing", "step"]).ToArray();
-        if (unknown.Length > 0) throw new UsageException($"--suites: unknown {string.Join(", ", unknown)} (probe, parity, timing, step)");
+        var unknown = suites.Except(["probe", "parity", "timing", "step", "memory"]).ToArray();
+        if (unknown.Length > 0) throw new UsageException($"--suites: unknown {string.Join(", ", unknown)} (probe, parity, timing, step, memory)");
         var summary = new StringBuilder();
         var tsv = new StringBuilder("suite\tname\tvalue\tunit\tstatus\n");
         void Line(string s)
@@ -106,6 +108,18 @@ public sealed class BenchCommand : ICommand
             Line(string.Create(CultureInfo.InvariantCulture, $"- peak device memory: {r.PeakBytes / (double)(1 << 30):F2} GiB (arena peak {device.Arena.PeakReserved / (double)(1 << 30):F2} GiB)"));
             Line(string.Create(CultureInfo.InvariantCulture, $"- decode (student, batch 4, 128 new tokens): {r.DecodeMsPerToken:F3} ms per token step; memory floor {r.StudentWeightBytes / 1e9:F2} GB / {copy:F0} GB/s = {r.StudentWeightBytes / (copy * 1e9) * 1e3:F3} ms ({r.DecodeMsPerToken / (r.StudentWeightBytes / (copy * 1e9) * 1e3):F1}× the floor)"));
             tsv.Append(CultureInfo.InvariantCulture, $"step\tseconds_per_step\t{r.SecondsPerStep:F4}\ts\tok\nstep\tpeak_memory\t{r.PeakBytes}\tbytes\tok\nstep\tdecode_ms_per_token\t{r.DecodeMsPerToken:F4}\tms\tok\n");
+            Line("");
+        }
+        if (suites.Contains("memory"))
+        {
+            Line("## activation memory of one student micro-batch, without and with gradient checkpointing");
+            var (student, length) = o.Get<bool>("tiny_step") ? (SeedShapes.TinyStudent, 18) : (SeedShapes.Student, 384);
+            foreach (var m in CheckpointingMemory.Run(device, student, 4, length))
+            {
+                var mode = m.Checkpointing ? "with" : "without";
+                Line(string.Create(CultureInfo.InvariantCulture, $"- Qwen2 C {student.HiddenSize} L {student.NumHiddenLayers} + LoRA, B 4, T {length}, {mode} checkpointing: the tape holds {m.Retained / (double)(1 << 20):F1} MiB after the forward; in-use peak through the backward {m.Peak / (double)(1 << 20):F1} MiB"));
+                tsv.Append(CultureInfo.InvariantCulture, $"step\tactivations_{mode}_checkpointing\t{m.Retained}\tbytes\tok\nstep\tbackward_peak_{mode}_checkpointing\t{m.Peak}\tbytes\tok\n");
+            }
             Line("");
         }
         Line(failures == 0 ? "all checks passed" : $"{failures} check(s) FAILED");

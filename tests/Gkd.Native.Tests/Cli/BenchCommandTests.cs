@@ -17,13 +17,14 @@ public sealed class BenchCommandTests
     {
         var output = TestPaths.TempDir("bench");
         var (code, stdout, stderr) = TrainRun.Gkd("bench", "--runtime", "emulation", "--activations", activations,
-            "--suites", "probe,parity,step", "--tiny_step", "--threads", "2", "--out", output);
+            "--suites", "probe,parity,step,memory", "--tiny_step", "--threads", "2", "--out", output);
         Assert.Multiple(() =>
         {
             Assert.That(code, Is.EqualTo(0), stderr + stdout);
             Assert.That(stdout, Does.Contain("GKD steps: tiny Qwen2 pair").And.Contain("all checks passed"));
             Assert.That(stdout, Does.Not.Contain("FAIL"));
             Assert.That(stdout, Does.Contain("seconds per optimizer step"));
+            Assert.That(stdout, Does.Contain("without checkpointing: the tape holds").And.Contain("with checkpointing: the tape holds"));
             Assert.That(File.ReadAllText(Path.Combine(output, "summary.md")), Does.Contain("## parity"));
             Assert.That(File.ReadAllLines(Path.Combine(output, "results.tsv")), Has.Length.GreaterThan(20));
         });
