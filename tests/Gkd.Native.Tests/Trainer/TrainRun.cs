@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gkd.Native.Cli;
+using Gkd.Native.Cli.Commands;
 using Gkd.Native.Core.IO;
 using Gkd.Native.Cpu;
 using Gkd.Native.Tests.Support;
@@ -33,7 +34,8 @@ internal static class TrainRun
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr, Program.Commands);
+        // generate's speed line goes to the captured stderr, not the test runner's console
+        var code = Program.Run(args, stdout, stderr, [.. Program.Commands.Select(c => c is GenerateCommand ? new GenerateCommand(stderr) : c)]);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
