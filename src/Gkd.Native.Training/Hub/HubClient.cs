@@ -15,13 +15,14 @@ public sealed class HubClient : IDisposable
     public const string DefaultEndpoint = "https://huggingface.co";
     private readonly HttpClient _http;
     private readonly string _endpoint;
+    private readonly AuthenticationHeaderValue _auth;
 
     public HubClient(string token, string? endpoint = null, HttpMessageHandler? handler = null)
     {
         _endpoint = (string.IsNullOrEmpty(endpoint) ? DefaultEndpoint : endpoint).TrimEnd('/');
         _http = handler is null ? new HttpClient() : new HttpClient(handler);
         _http.Timeout = TimeSpan.FromMinutes(10);
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _auth = new AuthenticationHeaderValue("Bearer", token);
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("gkd-native/0.1");
     }
 
@@ -119,7 +120,9 @@ public sealed class HubClient : IDisposable
         if (obj?["actions"]?["upload"] is not JsonObject upload) return; // the Hub has it already
         using var put = new HttpRequestMessage(HttpMethod.Put, upload["href"]!.GetValue<string>()) { Content = new ByteArrayContent(bytes) };
         foreach (var (k, v) in upload["header"]?.AsObject() ?? []) put.Headers.TryAddWithoutValidation(k, v?.GetValue<string>());
-        using var putResponse = Call(put, "uploading an LFS object");
+        // Pre-signed (S3): the URL is the credential; as huggingface_hub, send no token — S3 refuses a second auth
+        // mechanism, and the token must not leave the Hub.
+        using var putResponse = Call(put, "uploading an LFS object", authorize: false);
         Ensure(putResponse, "uploading an LFS object");
         if (obj["actions"]?["verify"] is JsonObject verify)
         {
@@ -140,8 +143,10 @@ public sealed class HubClient : IDisposable
         return JsonNode.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
     }
 
-    private HttpResponseMessage Call(HttpRequestMessage request, string what)
+    /// <summary>Sends request (with the token unless authorize is false); unreachable endpoints become a HubException.</summary>
+    private HttpResponseMessage Call(HttpRequestMessage request, string what, bool authorize = true)
     {
+        if (authorize) request.Headers.Authorization = _auth;
         try
         {
             return _http.Send(request);

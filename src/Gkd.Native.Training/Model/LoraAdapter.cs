@@ -69,11 +69,14 @@ public static class LoraAdapter
         return config;
     }
 
-    /// <summary>Writes adapter_model.safetensors and adapter_config.json into dir (each atomically).</summary>
+    /// <summary>
+    /// Writes adapter_model.safetensors (with PEFT's metadata {"format": "pt"}) and adapter_config.json into dir, each
+    /// atomically.
+    /// </summary>
     public static void Save(Qwen2Model model, LoraConfig config, string dir, string baseModelNameOrPath)
     {
         Directory.CreateDirectory(dir);
-        var writer = new SafetensorsWriter();
+        var writer = new SafetensorsWriter().AddMetadata("format", "pt");
         foreach (var (key, t) in Parameters(model)) writer.Add(key, t);
         writer.Save(Path.Combine(dir, WeightsFileName));
         AtomicFile.WriteAllText(Path.Combine(dir, LoraConfig.FileName), config.ToJson(baseModelNameOrPath));

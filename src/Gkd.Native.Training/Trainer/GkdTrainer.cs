@@ -144,6 +144,7 @@ public sealed class GkdTrainer
     /// <summary>Writes checkpoint-N (atomically) and applies save_total_limit.</summary>
     public void SaveCheckpoint()
     {
+        EnsureFiniteWeights();
         var dir = TrainingCheckpoint.PathFor(_c.OutputDir, State.GlobalStep);
         TrainingCheckpoint.Save(dir, _weights, _optimizer, _schedule, State, _c);
         _savedStep = State.GlobalStep;
@@ -214,6 +215,18 @@ public sealed class GkdTrainer
         var k = 0;
         foreach (var i in picked)
             micro[i] = micro[i].Select(r => r with { CompletionIds = completions[k++] }).ToArray();
+    }
+
+    /// <summary>
+    /// Refuses to save weights holding a NaN or an infinity, so that every checkpoint on disk can be resumed from: an
+    /// optimizer update can overflow from finite gradients (a learning rate far too high), and only the next step's
+    /// loss would show it.
+    /// </summary>
+    private void EnsureFiniteWeights()
+    {
+        foreach (var (name, t) in _weights.Parameters)
+            if (!Array.TrueForAll(t.ToFloatArray(), float.IsFinite))
+                throw new NonFiniteException(State.GlobalStep, _c.GradientAccumulationSteps - 1, $"student's optimizer update ({name})", "weights");
     }
 
     /// <summary>Which model made a loss non-finite: the teacher if its hidden states or logits are, else the student.</summary>
@@ -332,6 +345,7 @@ public sealed class GkdTrainer
     /// <summary>Saves the final weights, trainer_state.json and the training curves into output_dir.</summary>
     public void SaveFinal()
     {
+        EnsureFiniteWeights();
         _weights.Save(_c.OutputDir);
         State.Save(Path.Combine(_c.OutputDir, TrainerState.FileName));
         AtomicFile.WriteAllBytes(Path.Combine(_c.OutputDir, TrainingCurves.FileName), TrainingCurves.Render(State));

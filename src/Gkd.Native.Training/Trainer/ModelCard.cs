@@ -1,11 +1,16 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Gkd.Native.Training.Model;
 
 namespace Gkd.Native.Training.Trainer;
 
-/// <summary>The output directory's README.md, in the shape TRL's model cards take.</summary>
-public static class ModelCard
+/// <summary>
+/// The output directory's README.md, in the shape TRL's model cards take. Models and datasets given as local paths are
+/// named in the text but left out of the metadata and unlinked, as TRL does: the Hub refuses a card whose base_model
+/// or datasets is not a Hub id, which would fail --push_to_hub at the end of the run.
+/// </summary>
+public static partial class ModelCard
 {
     public static string Render(RunInfo info, GkdConfig c, TrainerState state, StudentWeights weights)
     {
@@ -15,17 +20,17 @@ public static class ModelCard
         var lora = weights as LoraStudentWeights;
         var sb = new StringBuilder();
         sb.AppendLine("---");
-        sb.AppendLine($"base_model: {info.StudentName}");
-        sb.AppendLine($"datasets: {info.DatasetName}");
+        if (IsHubId(info.StudentName)) sb.AppendLine($"base_model: {info.StudentName}");
+        if (IsHubId(info.DatasetName)) sb.AppendLine($"datasets:\n- {info.DatasetName}");
         if (lora is not null) sb.AppendLine("library_name: peft");
         sb.AppendLine("tags:\n- gkd\n- trl\n- knowledge-distillation\n- gkd-native");
         sb.AppendLine("---");
         sb.AppendLine();
         sb.AppendLine($"# {Path.GetFileName(Path.TrimEndingDirectorySeparator(c.OutputDir))}");
         sb.AppendLine();
-        sb.AppendLine($"This model is {(lora is null ? "a fine-tuned version" : "a LoRA adapter")} of [{info.StudentName}](https://huggingface.co/{info.StudentName}), " +
-                      $"distilled from the teacher [{info.TeacherName}](https://huggingface.co/{info.TeacherName}) on " +
-                      $"[{info.DatasetName}](https://huggingface.co/datasets/{info.DatasetName}) with on-policy knowledge distillation " +
+        sb.AppendLine($"This model is {(lora is null ? "a fine-tuned version" : "a LoRA adapter")} of {Link(info.StudentName, "")}, " +
+                      $"distilled from the teacher {Link(info.TeacherName, "")} on " +
+                      $"{Link(info.DatasetName, "datasets/")} with on-policy knowledge distillation " +
                       "(GKD), trained by Gkd.Native — a native C# engine following TRL's GKDTrainer semantics.");
         sb.AppendLine();
         sb.AppendLine("## Training hyper-parameters");
@@ -77,4 +82,13 @@ public static class ModelCard
         sb.AppendLine("```");
         return sb.ToString();
     }
+
+    /// <summary>Whether name is a Hub id ("name" or "owner/name") rather than a local path.</summary>
+    private static bool IsHubId(string name) => HubId().IsMatch(name) && !Directory.Exists(name) && !File.Exists(name);
+
+    /// <summary>A link to the Hub page of a Hub id; a local path as code.</summary>
+    private static string Link(string name, string kind) => IsHubId(name) ? $"[{name}](https://huggingface.co/{kind}{name})" : $"`{name}`";
+
+    [GeneratedRegex(@"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")]
+    private static partial Regex HubId();
 }
