@@ -31,7 +31,7 @@ public sealed class EmulatedTrainStepTests
         using var expected = SafetensorsFile.Open(Path.Combine(cpu, "adapter_model.safetensors"));
         using var actual = SafetensorsFile.Open(Path.Combine(cuda, "adapter_model.safetensors"));
         Assert.That(actual.Keys, Is.EquivalentTo(expected.Keys));
-        foreach (var key in expected.Keys) Close.Assert(Floats(actual, key), Floats(expected, key), Close.F32, key);
+        foreach (var key in expected.Keys) Close.Assert(TrainRun.Floats(actual, key), TrainRun.Floats(expected, key), Close.F32, key);
 
         var (cpuLosses, cudaLosses) = (Losses(cpu), Losses(cuda));
         Assert.That(cpuLosses, Has.Length.EqualTo(2));
@@ -59,7 +59,4 @@ public sealed class EmulatedTrainStepTests
     private static float[] Losses(string output) =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(output, "trainer_state.json")))!["log_history"]!.AsArray()
             .Where(e => e!["loss"] is not null).Select(e => (float)e!["loss"]!.GetValue<double>()).ToArray();
-
-    private static float[] Floats(SafetensorsFile f, string key) =>
-        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f.Bytes(f.Entry(key))).ToArray();
 }

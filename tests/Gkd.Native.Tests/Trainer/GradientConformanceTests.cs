@@ -25,8 +25,8 @@ public sealed class GradientConformanceTests
         Assert.That(trained.Keys, Has.Count.EqualTo(8));
         foreach (var key in trained.Keys)
         {
-            var after = Floats(trained, key);
-            var before = Floats(init, key);
+            var after = TrainRun.Floats(trained, key);
+            var before = TrainRun.Floats(init, key);
             var grad = golden.F32("grad." + key);
             var expected = before.Select((b, i) => b - grad[i]).ToArray();
             Close.Assert(after, expected, Close.F32, key);
@@ -51,9 +51,6 @@ public sealed class GradientConformanceTests
 
         using var one = SafetensorsFile.Open(Path.Combine(Run(4, 1), "adapter_model.safetensors"));
         using var four = SafetensorsFile.Open(Path.Combine(Run(1, 4), "adapter_model.safetensors"));
-        foreach (var key in one.Keys) Close.Assert(Floats(four, key), Floats(one, key), Close.F32, key);
+        foreach (var key in one.Keys) Close.Assert(TrainRun.Floats(four, key), TrainRun.Floats(one, key), Close.F32, key);
     }
-
-    private static float[] Floats(SafetensorsFile f, string key) =>
-        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f.Bytes(f.Entry(key))).ToArray();
 }

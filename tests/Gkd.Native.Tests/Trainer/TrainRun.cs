@@ -69,6 +69,10 @@ internal static class TrainRun
         return TrainingCheckpoint.Load(dir, weights, optimizer);
     }
 
+    /// <summary>An f32 tensor of a safetensors file (an adapter's lora_A/lora_B) as an array.</summary>
+    public static float[] Floats(SafetensorsFile f, string key) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f.Bytes(f.Entry(key))).ToArray();
+
     /// <summary>The checkpoint-N directories of an output_dir, by step.</summary>
     public static int[] CheckpointSteps(string output) =>
         Directory.EnumerateDirectories(output, TrainingCheckpoint.Prefix + "*")
