@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -8,11 +7,12 @@ namespace Gkd.Native.Training.Hub;
 
 /// <summary>
 /// The few Hugging Face Hub HTTP calls a push needs: whoami-v2 (token and endpoint check), repos/create, preupload
-/// (which files go through LFS), the LFS batch upload for large files, and one commit carrying every file.
+/// (which files go through LFS), the LFS upload of large files (LfsUpload.cs), and one commit carrying every file.
 /// </summary>
-public sealed class HubClient : IDisposable
+public sealed partial class HubClient : IDisposable
 {
     public const string DefaultEndpoint = "https://huggingface.co";
+    private static readonly TimeSpan ApiTimeout = TimeSpan.FromMinutes(10);
     private readonly HttpClient _http;
     private readonly string _endpoint;
     private readonly AuthenticationHeaderValue _auth;
@@ -20,8 +20,9 @@ public sealed class HubClient : IDisposable
     public HubClient(string token, string? endpoint = null, HttpMessageHandler? handler = null)
     {
         _endpoint = (string.IsNullOrEmpty(endpoint) ? DefaultEndpoint : endpoint).TrimEnd('/');
+        // Timeouts are per call (Call): a multi-GB upload takes as long as the uplink needs.
         _http = handler is null ? new HttpClient() : new HttpClient(handler);
-        _http.Timeout = TimeSpan.FromMinutes(10);
+        _http.Timeout = Timeout.InfiniteTimeSpan;
         _auth = new AuthenticationHeaderValue("Bearer", token);
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("gkd-native/0.1");
     }
@@ -61,18 +62,22 @@ public sealed class HubClient : IDisposable
         lines.AppendLine(new JsonObject { ["key"] = "header", ["value"] = new JsonObject { ["summary"] = summary, ["description"] = "" } }.ToJsonString());
         foreach (var (path, full) in files)
         {
-            var bytes = File.ReadAllBytes(full);
-            if (modes.GetValueOrDefault(path) == "lfs")
+            long size;
+            var lfs = modes.GetValueOrDefault(path) == "lfs";
+            if (lfs)
             {
-                var oid = Convert.ToHexStringLower(SHA256.HashData(bytes));
-                UploadLfs(repoId, oid, bytes);
-                lines.AppendLine(new JsonObject { ["key"] = "lfsFile", ["value"] = new JsonObject { ["path"] = path, ["algo"] = "sha256", ["oid"] = oid, ["size"] = bytes.Length } }.ToJsonString());
+                var obj = LfsObject.Of(full); // streamed: LFS files may be larger than any array
+                UploadLfs(repoId, obj, full);
+                lines.AppendLine(new JsonObject { ["key"] = "lfsFile", ["value"] = new JsonObject { ["path"] = path, ["algo"] = "sha256", ["oid"] = obj.Oid, ["size"] = obj.Size } }.ToJsonString());
+                size = obj.Size;
             }
             else
             {
+                var bytes = File.ReadAllBytes(full); // regular files are small text the Hub takes inline, base64 in the commit
                 lines.AppendLine(new JsonObject { ["key"] = "file", ["value"] = new JsonObject { ["content"] = Convert.ToBase64String(bytes), ["path"] = path, ["encoding"] = "base64" } }.ToJsonString());
+                size = bytes.Length;
             }
-            log.WriteLine($"  {path} ({bytes.Length:N0} bytes{(modes.GetValueOrDefault(path) == "lfs" ? ", LFS" : "")})");
+            log.WriteLine($"  {path} ({size:N0} bytes{(lfs ? ", LFS" : "")})");
         }
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{_endpoint}/api/models/{repoId}/commit/main")
         {
@@ -99,42 +104,6 @@ public sealed class HubClient : IDisposable
             .ToDictionary(f => f["path"]!.GetValue<string>(), f => f["uploadMode"]?.GetValue<string>() ?? "regular");
     }
 
-    private void UploadLfs(string repoId, string oid, byte[] bytes)
-    {
-        var body = new JsonObject
-        {
-            ["operation"] = "upload",
-            ["transfers"] = new JsonArray("basic"),
-            ["objects"] = new JsonArray(new JsonObject { ["oid"] = oid, ["size"] = bytes.Length }),
-            ["hash_algo"] = "sha256",
-        };
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{_endpoint}/{repoId}.git/info/lfs/objects/batch")
-        {
-            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/vnd.git-lfs+json"),
-        };
-        request.Headers.Accept.ParseAdd("application/vnd.git-lfs+json");
-        using var response = Call(request, "starting an LFS upload");
-        Ensure(response, "starting an LFS upload");
-        var obj = JsonNode.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult())?["objects"]?[0];
-        if (obj?["error"] is { } error) throw new HubException($"LFS upload of {oid} refused: {error.ToJsonString()}");
-        if (obj?["actions"]?["upload"] is not JsonObject upload) return; // the Hub has it already
-        using var put = new HttpRequestMessage(HttpMethod.Put, upload["href"]!.GetValue<string>()) { Content = new ByteArrayContent(bytes) };
-        foreach (var (k, v) in upload["header"]?.AsObject() ?? []) put.Headers.TryAddWithoutValidation(k, v?.GetValue<string>());
-        // Pre-signed (S3): the URL is the credential; as huggingface_hub, send no token — S3 refuses a second auth
-        // mechanism, and the token must not leave the Hub.
-        using var putResponse = Call(put, "uploading an LFS object", authorize: false);
-        Ensure(putResponse, "uploading an LFS object");
-        if (obj["actions"]?["verify"] is JsonObject verify)
-        {
-            using var check = new HttpRequestMessage(HttpMethod.Post, verify["href"]!.GetValue<string>())
-            {
-                Content = new StringContent(new JsonObject { ["oid"] = oid, ["size"] = bytes.Length }.ToJsonString(), Encoding.UTF8, "application/vnd.git-lfs+json"),
-            };
-            using var verifyResponse = Call(check, "verifying an LFS upload");
-            Ensure(verifyResponse, "verifying an LFS upload");
-        }
-    }
-
     private JsonNode? Send(HttpMethod method, string path, JsonObject? body, string what)
     {
         using var request = new HttpRequestMessage(method, _endpoint + path) { Content = body is null ? null : Json(body) };
@@ -143,15 +112,23 @@ public sealed class HubClient : IDisposable
         return JsonNode.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
     }
 
-    /// <summary>Sends request (with the token unless authorize is false); unreachable endpoints become a HubException.</summary>
+    /// <summary>
+    /// Sends request (with the token unless authorize is false); unreachable endpoints become a HubException. A body
+    /// streamed from a file has no time limit, every other call <see cref="ApiTimeout"/>.
+    /// </summary>
     private HttpResponseMessage Call(HttpRequestMessage request, string what, bool authorize = true)
     {
         if (authorize) request.Headers.Authorization = _auth;
+        using var timeout = new CancellationTokenSource(request.Content is FileRangeContent ? Timeout.InfiniteTimeSpan : ApiTimeout);
         try
         {
-            return _http.Send(request);
+            return _http.Send(request, timeout.Token);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new HubException($"{what}: {request.RequestUri} did not answer within {ApiTimeout.TotalMinutes:0} minutes; check HF_ENDPOINT and the network");
+        }
+        catch (HttpRequestException e)
         {
             throw new HubException($"{what}: {request.RequestUri} is unreachable ({e.Message}); check HF_ENDPOINT and the network");
         }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -12,8 +13,10 @@ namespace Gkd.Native.Tests.Trainer;
 /// A local stand-in for the Hugging Face Hub, on a free loopback port, answering the calls a push makes as the Hub
 /// does: whoami-v2 (401 for a wrong token), repos/create, preupload (".safetensors" and ".png" go through LFS), the
 /// LFS batch API with a basic-transfer upload URL that — like the S3 URLs the Hub hands out — refuses a request that
-/// also carries an Authorization header, LFS verify, and commit (ndjson), which rejects a README.md whose metadata
-/// names a base_model or dataset that is not a Hub id. What was committed is kept for the test to inspect.
+/// also carries an Authorization header, or, for objects above <see cref="MultipartChunkSize"/> when the client offers
+/// the "multipart" transfer, numbered pre-signed part URLs (answering with ETags) and a completion URL that checks the
+/// parts' ETags and reassembles the object, LFS verify, and commit (ndjson), which rejects a README.md whose metadata
+/// names a base_model or dataset that is not a Hub id. What was committed and uploaded is kept for the test to inspect.
 /// </summary>
 internal sealed partial class FakeHub : IDisposable
 {
@@ -21,6 +24,7 @@ internal sealed partial class FakeHub : IDisposable
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
     private readonly ConcurrentDictionary<string, byte[]> _lfs = new();
+    private readonly ConcurrentDictionary<(string Oid, int Part), (byte[] Bytes, string ETag)> _parts = new();
 
     public FakeHub(string token)
     {
@@ -44,8 +48,20 @@ internal sealed partial class FakeHub : IDisposable
     /// <summary>The bodies of repos/create calls.</summary>
     public ConcurrentQueue<JsonObject> CreatedRepos { get; } = new();
 
-    /// <summary>Per commit: the repository, its summary, and its files (path → bytes; LFS files resolved).</summary>
-    public ConcurrentQueue<(string Repo, string Summary, Dictionary<string, byte[]> Files, HashSet<string> LfsPaths)> Commits { get; } = new();
+    /// <summary>Per commit: the repository, its summary, its files (path → bytes; LFS files resolved) and LFS oids (path → oid).</summary>
+    public ConcurrentQueue<(string Repo, string Summary, Dictionary<string, byte[]> Files, Dictionary<string, string> LfsOids)> Commits { get; } = new();
+
+    /// <summary>LFS objects larger than this many bytes go up in parts of this size (null: every upload is basic).</summary>
+    public long? MultipartChunkSize { get; init; }
+
+    /// <summary>Every PUT to a part URL, refused ones included: the object, its part number, its size, whether it carried a token.</summary>
+    public ConcurrentQueue<(string Oid, int Part, int Size, bool Authorized)> PartUploads { get; } = new();
+
+    /// <summary>Every multipart completion POST: its body, its Content-Type, whether it carried a token.</summary>
+    public ConcurrentQueue<(JsonObject Body, string? ContentType, bool Authorized)> Completions { get; } = new();
+
+    /// <summary>The ETag each part URL answered with, by (oid, part number).</summary>
+    public IReadOnlyDictionary<(string Oid, int Part), string> PartETags => _parts.ToDictionary(p => p.Key, p => p.Value.ETag);
 
     /// <summary>Requests the fake could not serve (a test should see none).</summary>
     public ConcurrentQueue<string> Errors { get; } = new();
@@ -95,6 +111,16 @@ internal sealed partial class FakeHub : IDisposable
             Respond(c, 200, new JsonObject());
             return;
         }
+        if (path.StartsWith("/lfs-part/", StringComparison.Ordinal))
+        {
+            PutPart(c, path["/lfs-part/".Length..].Split('/'), body, auth is not null);
+            return;
+        }
+        if (path.StartsWith("/lfs-complete/", StringComparison.Ordinal))
+        {
+            Complete(c, path["/lfs-complete/".Length..], body, auth is not null);
+            return;
+        }
         if (auth != "Bearer " + Token)
         {
             Respond(c, 401, new JsonObject { ["error"] = "Invalid credentials in Authorization header" });
@@ -136,30 +162,77 @@ internal sealed partial class FakeHub : IDisposable
         }).ToArray()),
     };
 
-    private JsonObject Batch(JsonObject request) => new()
+    private JsonObject Batch(JsonObject request)
     {
-        ["transfer"] = "basic",
-        ["objects"] = new JsonArray(request["objects"]!.AsArray().Select(o =>
+        var multipart = request["transfers"]!.AsArray().Any(t => t!.GetValue<string>() == "multipart");
+        return new JsonObject
         {
-            var oid = o!["oid"]!.GetValue<string>();
-            return (JsonNode)new JsonObject
+            ["transfer"] = multipart ? "multipart" : "basic",
+            ["objects"] = new JsonArray(request["objects"]!.AsArray().Select(o =>
             {
-                ["oid"] = oid,
-                ["size"] = o["size"]!.GetValue<long>(),
-                ["authenticated"] = true,
-                ["actions"] = new JsonObject
+                var oid = o!["oid"]!.GetValue<string>();
+                var size = o["size"]!.GetValue<long>();
+                return (JsonNode)new JsonObject
                 {
-                    ["upload"] = new JsonObject { ["href"] = $"{Endpoint}/lfs-upload/{oid}" },
-                    ["verify"] = new JsonObject { ["href"] = $"{Endpoint}/lfs-verify" },
-                },
-            };
-        }).ToArray()),
-    };
+                    ["oid"] = oid,
+                    ["size"] = size,
+                    ["authenticated"] = true,
+                    ["actions"] = new JsonObject
+                    {
+                        ["upload"] = multipart && size > MultipartChunkSize ? MultipartAction(oid, size, MultipartChunkSize.Value) : new JsonObject { ["href"] = $"{Endpoint}/lfs-upload/{oid}" },
+                        ["verify"] = new JsonObject { ["href"] = $"{Endpoint}/lfs-verify" },
+                    },
+                };
+            }).ToArray()),
+        };
+    }
+
+    /// <summary>The Hub's multipart action: header holds chunk_size (a string) and one signed URL per part, "00001"…; href completes.</summary>
+    private JsonObject MultipartAction(string oid, long size, long chunkSize)
+    {
+        var header = new JsonObject { ["chunk_size"] = chunkSize.ToString(CultureInfo.InvariantCulture) };
+        for (var part = 1; part <= (size + chunkSize - 1) / chunkSize; part++)
+            header[$"{part:D5}"] = $"{Endpoint}/lfs-part/{oid}/{part}?X-Amz-Signature=part{part}";
+        return new JsonObject { ["href"] = $"{Endpoint}/lfs-complete/{oid}?uploadId=upload-{oid[..8]}", ["header"] = header };
+    }
+
+    /// <summary>A part PUT: refused with a token (as S3), else kept, answering with an S3-style quoted ETag (its MD5).</summary>
+    private void PutPart(HttpListenerContext c, string[] oidAndPart, byte[] body, bool authorized)
+    {
+        var (oid, part) = (oidAndPart[0], int.Parse(oidAndPart[1], CultureInfo.InvariantCulture));
+        PartUploads.Enqueue((oid, part, body.Length, authorized));
+        if (authorized)
+        {
+            Respond(c, 400, new JsonObject { ["error"] = "Only one auth mechanism allowed; the upload URL is pre-signed" });
+            return;
+        }
+        var etag = $"\"{Convert.ToHexStringLower(MD5.HashData(body))}\"";
+        _parts[(oid, part)] = (body, etag);
+        c.Response.AddHeader("ETag", etag);
+        Respond(c, 200, new JsonObject());
+    }
+
+    /// <summary>The completion POST: git-lfs JSON naming the oid and every part's number and ETag, in order; the parts joined must hash to the oid.</summary>
+    private void Complete(HttpListenerContext c, string oid, byte[] body, bool authorized)
+    {
+        var json = JsonNode.Parse(body)!.AsObject();
+        Completions.Enqueue((json, c.Request.ContentType, authorized));
+        if (c.Request.ContentType?.StartsWith("application/vnd.git-lfs+json", StringComparison.Ordinal) != true || json["oid"]?.GetValue<string>() != oid)
+            throw new InvalidDataException($"completion of {oid}: Content-Type {c.Request.ContentType}, body {json.ToJsonString()}");
+        var parts = json["parts"]!.AsArray();
+        var sent = _parts.Keys.Where(k => k.Oid == oid).Select(k => k.Part).Order().ToArray();
+        if (!parts.Select(p => p!["partNumber"]!.GetValue<int>()).SequenceEqual(sent) || parts.Any(p => p!["etag"]!.GetValue<string>() != _parts[(oid, p["partNumber"]!.GetValue<int>())].ETag))
+            throw new InvalidDataException($"completion of {oid}: parts {parts.ToJsonString()} do not match the uploaded ones ({string.Join(",", sent)})");
+        var bytes = sent.SelectMany(p => _parts[(oid, p)].Bytes).ToArray();
+        if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != oid) throw new InvalidDataException($"completion of {oid}: the parts joined do not hash to it");
+        _lfs[oid] = bytes;
+        Respond(c, 200, new JsonObject());
+    }
 
     private void Commit(HttpListenerContext c, string repo, string ndjson)
     {
         var files = new Dictionary<string, byte[]>();
-        var lfsPaths = new HashSet<string>();
+        var lfsOids = new Dictionary<string, string>();
         var summary = "";
         foreach (var line in ndjson.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -175,13 +248,14 @@ internal sealed partial class FakeHub : IDisposable
                     break;
                 case "lfsFile":
                     var path = value["path"]!.GetValue<string>();
-                    if (!_lfs.TryGetValue(value["oid"]!.GetValue<string>(), out var bytes))
+                    var oid = value["oid"]!.GetValue<string>();
+                    if (!_lfs.TryGetValue(oid, out var bytes) || value["size"]!.GetValue<long>() != bytes.Length)
                     {
-                        Respond(c, 422, new JsonObject { ["error"] = $"{path}: LFS object was never uploaded" });
+                        Respond(c, 422, new JsonObject { ["error"] = $"{path}: LFS object {oid} of {value["size"]} bytes was never uploaded" });
                         return;
                     }
                     files[path] = bytes;
-                    lfsPaths.Add(path);
+                    lfsOids[path] = oid;
                     break;
             }
         }
@@ -190,7 +264,7 @@ internal sealed partial class FakeHub : IDisposable
             Respond(c, 400, new JsonObject { ["error"] = $"Invalid metadata in README.md.\n- {problem}" });
             return;
         }
-        Commits.Enqueue((repo, summary, files, lfsPaths));
+        Commits.Enqueue((repo, summary, files, lfsOids));
         Respond(c, 200, new JsonObject { ["commitUrl"] = $"{Endpoint}/{repo}/commit/0123abcd", ["success"] = true });
     }
 

@@ -47,7 +47,7 @@ public sealed class HubPushTests
         Assert.That(files.Keys, Is.EquivalentTo(expected));
         Assert.That(expected, Is.SupersetOf(new[] { "adapter_model.safetensors", "adapter_config.json", "README.md", "trainer_state.json", "tokenizer.json" }));
         foreach (var (path, bytes) in files) Assert.That(bytes, Is.EqualTo(File.ReadAllBytes(Path.Combine(output, path))), path);
-        Assert.That(lfs, Does.Contain("adapter_model.safetensors"));
+        Assert.That(lfs, Does.ContainKey("adapter_model.safetensors"));
     }
 
     [Test]
