@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Gkd.Native.Core.IO;
 using Gkd.Native.Training.Model;
 using Gkd.Native.Training.Text;
+using Gkd.Native.Training.Trainer;
 
 namespace Gkd.Native.Training.Demo;
 
@@ -12,15 +13,9 @@ namespace Gkd.Native.Training.Demo;
 /// </summary>
 public static class DemoCheckpoint
 {
-    public const string WeightsFileName = "model.safetensors";
-
     public static void Save(Qwen2Model model, IChatTokenizer tokenizer, string dir)
     {
-        Directory.CreateDirectory(dir);
-        var writer = new SafetensorsWriter().AddMetadata("format", "pt");
-        foreach (var (name, t) in model.NamedWeights()) writer.Add(name, t);
-        writer.Save(Path.Combine(dir, WeightsFileName));
-        AtomicFile.WriteAllText(Path.Combine(dir, HfCheckpoint.ConfigFileName), model.Config.ToJson());
+        new FullStudentWeights(model).Save(dir); // model.safetensors + config.json, as a full fine-tune writes them
         var generation = new JsonObject
         {
             ["do_sample"] = false,

@@ -224,7 +224,15 @@ public sealed class GkdTrainer
     /// </summary>
     private void EnsureFiniteWeights()
     {
-        foreach (var (name, t) in _weights.Parameters)
+        var parameters = _weights.Parameters;
+        var be = _weights.Model.Backend;
+        using (var sq = be.Allocate(new Shape(1), DType.F32))
+        {
+            for (var i = 0; i < parameters.Count; i++) be.SumOfSquares(sq, parameters[i].Tensor, accumulate: i > 0);
+            if (float.IsFinite(sq.ToFloatArray()[0])) return; // one read-back: a NaN or infinity anywhere makes the sum one
+        }
+        // Rare path, exact on the host (the sum can also overflow from huge finite weights): which tensor is it?
+        foreach (var (name, t) in parameters)
             if (!Array.TrueForAll(t.ToFloatArray(), float.IsFinite))
                 throw new NonFiniteException(State.GlobalStep, _c.GradientAccumulationSteps - 1, $"student's optimizer update ({name})", "weights");
     }
